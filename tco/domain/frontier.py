@@ -1,0 +1,202 @@
+"""Pareto frontiers and reading them at a target interactivity, vectorized over many curves.
+
+Many frontiers are stored flat in one CSR layout (``Curves``): knot arrays concatenated, each
+curve a contiguous run sorted by interactivity ascending. Reading every curve at a target is then
+a handful of numpy operations, whatever the number of curves, which is what keeps a quote on a
+million points in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+Interpolation = Literal["linear", "monotone", "measured"]
+
+
+class Method(IntEnum):
+    """How an operating point was obtained (the flag every answer carries)."""
+
+    MEASURED = 0  # the target falls on a knot, or interpolation="measured"
+    INTERPOLATED = 1
+    CLAMPED_LOW = 2  # target below the curve's lowest interactivity: its max-throughput knot
+    EXTRAPOLATED = 3  # beyond the last knot, only when asked for; linear from the last two
+    UNREACHABLE = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+def pareto_indices(interactivity: FloatArray, tput: FloatArray) -> IntArray:
+    """Indices of the upper-left Pareto set, sorted by interactivity ascending.
+
+    A point is dropped when another beats or equals it on both axes (of exact duplicates one
+    survives). Along the result throughput is strictly decreasing.
+    """
+    if interactivity.size == 0:
+        return np.empty(0, dtype=np.int64)
+    # Sweep from the most interactive point down: a point survives iff its throughput beats
+    # every point at least as interactive. Ties on interactivity: the highest throughput first.
+    order = np.lexsort((-tput, -interactivity))
+    sorted_tput = tput[order]
+    best_before = np.maximum.accumulate(np.concatenate(([-np.inf], sorted_tput[:-1])))
+    keep = order[sorted_tput > best_before]
+    return keep[::-1].astype(np.int64)
+
+
+def steffen_tangents(x: FloatArray, y: FloatArray, starts: IntArray, lengths: IntArray) -> FloatArray:
+    """Per-knot tangents of Steffen's monotone cubic, per curve, as d3.curveMonotoneX draws it.
+
+    Interior knots: (sign(s0) + sign(s1)) * min(|s0|, |s1|, |p| / 2), p the weighted secant mean.
+    End knots use d3's one-sided rule m = (3 s - m_neighbour) / 2. A two-knot curve is a line.
+    """
+    n = x.size
+    m = np.zeros(n)
+    if n == 0:
+        return m
+    h = np.diff(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.diff(y) / h  # secant slope of the interval starting at each knot
+    ends = starts + lengths - 1
+    is_first = np.zeros(n, dtype=bool)
+    is_first[starts] = True
+    is_last = np.zeros(n, dtype=bool)
+    is_last[ends] = True
+    interior = ~(is_first | is_last)
+    i = np.nonzero(interior)[0]
+    if i.size:
+        s0, s1, h0, h1 = s[i - 1], s[i], h[i - 1], h[i]
+        p = (s0 * h1 + s1 * h0) / (h0 + h1)
+        m[i] = (np.sign(s0) + np.sign(s1)) * np.minimum(np.minimum(np.abs(s0), np.abs(s1)), 0.5 * np.abs(p))
+    two_plus = lengths >= 2
+    first = starts[two_plus]
+    last = ends[two_plus]
+    line = lengths[two_plus] == 2
+    s_first = s[first]
+    s_last = s[last - 1]
+    m[first] = np.where(line, s_first, (3 * s_first - m[np.minimum(first + 1, n - 1)]) / 2)
+    m[last] = np.where(line, s_last, (3 * s_last - m[np.maximum(last - 1, 0)]) / 2)
+    return m
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Frontier knots of many curves in CSR layout. ``columns`` holds the measures to read at a
+    target (throughputs, concurrency, latencies); NaN marks a measure the source did not publish.
+    """
+
+    starts: IntArray
+    lengths: IntArray
+    x: FloatArray  # the axis read at (interactivity for frontiers), ascending within a curve
+    columns: Mapping[str, FloatArray]
+    _key: IntArray = field(repr=False)
+    _ranks: FloatArray = field(repr=False)
+    _tangents: dict[str, FloatArray] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, starts: IntArray, lengths: IntArray, x: FloatArray, columns: Mapping[str, FloatArray]) -> Curves:
+        # Exact integer search keys: (curve id, rank of interactivity among all knots). Floats
+        # would lose the ordering once curve ids are large, integers never do.
+        ranks = np.unique(x)
+        curve_of_knot = np.repeat(np.arange(starts.size, dtype=np.int64), lengths)
+        key = curve_of_knot * (ranks.size + 1) + np.searchsorted(ranks, x)
+        return cls(starts, lengths, x, dict(columns), key, ranks)
+
+    @property
+    def count(self) -> int:
+        return int(self.starts.size)
+
+    def tangents(self, column: str) -> FloatArray:
+        if column not in self._tangents:
+            self._tangents[column] = steffen_tangents(self.x, self.columns[column], self.starts, self.lengths)
+        return self._tangents[column]
+
+    def first_at_or_above(self, target: float) -> IntArray:
+        """Per curve, the index of the first knot with x >= target (may be one past
+        the curve's end)."""
+        rank = np.searchsorted(self._ranks, target, side="left")
+        curve_ids = np.arange(self.count, dtype=np.int64)
+        return np.searchsorted(self._key, curve_ids * (self._ranks.size + 1) + rank, side="left").astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Every curve read at one target: values per column, the method flag and the knots used."""
+
+    target: float
+    method: npt.NDArray[np.int8]
+    values: dict[str, FloatArray]
+    lo: IntArray  # knot indices bracketing the target (equal when one knot suffices; -1 unreachable)
+    hi: IntArray
+    weight: FloatArray  # position between lo and hi (0 at lo)
+
+
+def read_at(
+    curves: Curves,
+    target: float,
+    interpolation: Interpolation = "linear",
+    *,
+    extrapolate: bool = False,
+    positive: str | None = None,
+) -> Reading:
+    """Read every curve at ``x = target``: each column's value there, never extrapolating unless
+    asked (and then flagged). An extrapolation that drives column ``positive`` to zero or below
+    is unreachable: a straight line past the last knot must not invent free throughput."""
+    starts, lengths = curves.starts, curves.lengths
+    ends = starts + lengths - 1
+    x = curves.x
+    first_ge = curves.first_at_or_above(target)
+    past_end = first_ge > ends
+    at_knot = np.minimum(first_ge, ends)
+    exact = ~past_end & (x[at_knot] == target)
+    below = ~past_end & ~exact & (first_ge == starts)
+    inside = ~past_end & ~exact & ~below
+    extrapolated = past_end & (lengths >= 2) if extrapolate else np.zeros_like(past_end)
+    interpolated = inside if interpolation != "measured" else np.zeros_like(inside)
+    # "measured" answers inside the curve with the first knot that meets the target.
+    method = np.select(
+        [exact | (inside & ~interpolated), below, interpolated, extrapolated, past_end],
+        [Method.MEASURED, Method.CLAMPED_LOW, Method.INTERPOLATED, Method.EXTRAPOLATED, Method.UNREACHABLE],
+    ).astype(np.int8)
+    lo = np.select([interpolated, extrapolated, past_end], [first_ge - 1, ends - 1, -1], at_knot)
+    hi = np.select([extrapolated, past_end], [ends, -1], at_knot)
+    valid = method != Method.UNREACHABLE
+    safe_lo = np.where(valid, lo, 0)
+    safe_hi = np.where(valid, hi, 0)
+    x0, x1 = x[safe_lo], x[safe_hi]
+    span = x1 - x0
+    weight = np.divide(target - x0, span, out=np.zeros_like(x0), where=span != 0)
+    values: dict[str, FloatArray] = {}
+    cubic = interpolation == "monotone"
+    for name, y in curves.columns.items():
+        y0, y1 = y[safe_lo], y[safe_hi]
+        value = y0 + weight * (y1 - y0)
+        if cubic:
+            # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
+            m = curves.tangents(name)
+            t = weight
+            h00 = (1 + 2 * t) * (1 - t) ** 2
+            h10 = t * (1 - t) ** 2
+            h01 = t * t * (3 - 2 * t)
+            h11 = t * t * (t - 1)
+            hermite = h00 * y0 + h10 * span * m[safe_lo] + h01 * y1 + h11 * span * m[safe_hi]
+            value = np.where(method == Method.INTERPOLATED, hermite, value)
+        values[name] = np.where(valid, value, np.nan)
+    if positive is not None:
+        impossible = (method == Method.EXTRAPOLATED) & ~(values[positive] > 0)
+        if impossible.any():
+            method[impossible] = Method.UNREACHABLE
+            lo[impossible] = -1
+            hi[impossible] = -1
+            for name in values:
+                values[name][impossible] = np.nan
+    return Reading(target, method, values, lo, hi, weight)

@@ -1,0 +1,163 @@
+"""The frontier index: points -> as-of view -> per-workload frontiers in numpy, built once.
+
+Built once per (dataset version, effective as-of date, pooling) and cached; a request only reads
+it. The as-of date is normalized to the latest point date on or before it, so every as-of in the
+same gap between two benchmark dates shares one index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from tco.domain.frontier import Curves
+from tco.domain.points import RECIPE_FIELDS, SERIES_FIELDS, recipe_key
+
+Pooling = Literal["recipe", "series"]
+Workload = tuple[str, int, int]  # (model, isl, osl)
+
+# Measures read at a target on every curve (NaN where the source did not publish them).
+CURVE_COLUMNS: tuple[str, ...] = (
+    "tput_per_gpu",
+    "output_tput_per_gpu_all",
+    "input_tput_per_gpu_all",
+    "conc",
+    "ttft_s",
+    "tpot_s",
+)
+_INDEX_CACHE_SIZE = 32
+
+
+def with_derived_columns(points: pl.DataFrame) -> pl.DataFrame:
+    """Add recipe/series ids, GPUs per replica and deployment-wide output/input throughput.
+
+    InferenceX divides a disaggregated row's output throughput by decode GPUs only and its input
+    throughput by prefill GPUs only; the deployment pays for both pools, so both are rescaled to
+    all GPUs here, once, and every cost downstream uses the ``*_all`` columns.
+    """
+    all_gpus = pl.col("num_prefill_gpu") + pl.col("num_decode_gpu")
+    frame = points.with_columns(
+        gpus_per_replica=pl.when(pl.col("disagg")).then(all_gpus).otherwise(pl.col("tp") * pl.col("pp")),
+        output_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        .then(pl.col("output_tput_per_gpu") * pl.col("num_decode_gpu") / all_gpus)
+        .otherwise(pl.col("output_tput_per_gpu")),
+        input_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        .then(pl.col("input_tput_per_gpu") * pl.col("num_prefill_gpu") / all_gpus)
+        .otherwise(pl.col("input_tput_per_gpu")),
+    )
+    return frame.with_columns(
+        recipe_id=_stable_ids(frame, RECIPE_FIELDS, "r-"),
+        series_id=_stable_ids(frame, SERIES_FIELDS, "s-"),
+    )
+
+
+def _stable_ids(frame: pl.DataFrame, fields: tuple[str, ...], prefix: str) -> pl.Series:
+    # Hash only the distinct combinations (few), in Python, so ids are stable across polars
+    # versions and processes: they appear in answers and URLs.
+    if frame.height == 0:
+        return pl.Series(dtype=pl.Utf8)
+    joined = pl.concat_str([pl.col(f).cast(pl.Utf8).fill_null("") for f in fields], separator="|")
+    keys = frame.select(joined.alias("k"))["k"]
+    uniques = keys.unique()
+    mapping = {k: prefix + recipe_key([k]) for k in uniques.to_list()}
+    return keys.replace_strict(mapping, return_dtype=pl.Utf8)
+
+
+def as_of_view(frame: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
+    """For each recipe and concurrency, the latest point dated on or before ``as_of``."""
+    if as_of is not None:
+        frame = frame.filter(pl.col("date") <= as_of)
+    return frame.sort(["date", "source", "tput_per_gpu"]).unique(subset=["recipe_id", "conc"], keep="last", maintain_order=True)
+
+
+@dataclass(frozen=True)
+class WorkloadIndex:
+    """Frontiers of one (model, isl, osl): ``curves`` row i is ``groups`` row i; ``knots`` holds
+    the frontier points (all columns) in the order of the curves' flat arrays."""
+
+    workload: Workload
+    pooling: Pooling
+    groups: pl.DataFrame  # one row per curve: identity, counts, max interactivity
+    knots: pl.DataFrame
+    curves: Curves
+
+
+def build_workload_indexes(view: pl.DataFrame, pooling: Pooling) -> dict[Workload, WorkloadIndex]:
+    group_col = "recipe_id" if pooling == "recipe" else "series_id"
+    counted = view.with_columns(pl.len().over(group_col).alias("n_points"))
+    # Frontier per group, vectorized: walk from the most interactive point down; a point
+    # survives iff it beats the best throughput of every point at least as interactive.
+    ordered = counted.sort([group_col, "interactivity", "tput_per_gpu"], descending=[False, True, True])
+    best_before = pl.col("tput_per_gpu").shift(1).cum_max().over(group_col)
+    knots = (
+        ordered.filter(best_before.is_null() | (pl.col("tput_per_gpu") > best_before))
+        .sort(["model", "isl", "osl", group_col, "interactivity"])
+    )
+    identity = RECIPE_FIELDS if pooling == "recipe" else SERIES_FIELDS
+    extra = ["gpus_per_replica"] if pooling == "recipe" else []
+    groups_all = knots.group_by(group_col, maintain_order=True).agg(
+        *[pl.col(f).first() for f in (*identity, *extra)],
+        pl.col("n_points").first(),
+        pl.len().alias("n_knots"),
+        pl.col("interactivity").max().alias("max_interactivity"),
+        pl.col("interactivity").min().alias("min_interactivity"),
+        pl.col("tput_per_gpu").max().alias("max_tput_per_gpu"),
+        pl.col("date").max().alias("latest_date"),
+    ).rename({group_col: "curve_id"})
+    indexes: dict[Workload, WorkloadIndex] = {}
+    wl_cols = ["model", "isl", "osl"]
+    groups_by_wl = groups_all.partition_by(wl_cols, as_dict=True, maintain_order=True)
+    for key, wl_knots in knots.partition_by(wl_cols, as_dict=True, maintain_order=True).items():
+        workload = (str(key[0]), int(str(key[1])), int(str(key[2])))
+        wl_groups = groups_by_wl[key]
+        lengths = wl_groups["n_knots"].to_numpy().astype(np.int64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
+        columns = {c: wl_knots[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in CURVE_COLUMNS}
+        x = wl_knots["interactivity"].to_numpy().astype(np.float64)
+        indexes[workload] = WorkloadIndex(workload, pooling, wl_groups, wl_knots, Curves.build(starts, lengths, x, columns))
+    return indexes
+
+
+class FrontierIndex:
+    """All frontiers of one dataset version, per as-of date and pooling, built on first use and
+    cached (LRU). Thread-safe: concurrent requests for the same view build it once."""
+
+    def __init__(self, points: pl.DataFrame, dataset_version: str) -> None:
+        self.dataset_version = dataset_version
+        self.points = with_derived_columns(points)
+        dates = self.points["date"].unique().sort()
+        self._dates: list[dt.date] = dates.to_list()
+        self._cache: OrderedDict[tuple[dt.date | None, Pooling], dict[Workload, WorkloadIndex]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def effective_as_of(self, as_of: dt.date | None) -> dt.date | None:
+        """The latest benchmark date on or before ``as_of`` (None: no point is that old)."""
+        if not self._dates:
+            return None
+        if as_of is None:
+            return self._dates[-1]
+        i = int(np.searchsorted(np.array(self._dates, dtype="datetime64[D]"), np.datetime64(as_of, "D"), side="right"))
+        return self._dates[i - 1] if i > 0 else None
+
+    def workloads(self, as_of: dt.date | None = None, pooling: Pooling = "recipe") -> dict[Workload, WorkloadIndex]:
+        key = (self.effective_as_of(as_of), pooling)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            view = as_of_view(self.points, key[0]) if key[0] is not None else self.points.clear()
+            built = build_workload_indexes(view, pooling)
+            self._cache[key] = built
+            if len(self._cache) > _INDEX_CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return built
+
+    def workload(self, model: str, isl: int, osl: int, as_of: dt.date | None = None, pooling: Pooling = "recipe") -> WorkloadIndex | None:
+        return self.workloads(as_of, pooling).get((model, isl, osl))

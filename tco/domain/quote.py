@@ -1,0 +1,477 @@
+"""The quote: cheapest hardware + recipe + offer per interactivity target, and the alternatives.
+
+Per-recipe first (DESIGN section 2): each recipe's frontier is read at the target, cost is
+derived from that throughput (never interpolated itself), then recipes x offers are ranked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Literal
+
+import msgspec
+import numpy as np
+import polars as pl
+from msgspec import Meta
+
+from tco.domain.errors import InvalidRequest
+from tco.domain.frontier import FloatArray, Interpolation, Method, Reading, read_at
+from tco.domain.index import FrontierIndex, Pooling, WorkloadIndex
+from tco.domain.pricing import Offer, PricingTable
+
+TokenBasis = Literal["total", "output", "input"]
+SECONDS_PER_HOUR = 3600.0
+
+# Realistic bounds: a divisor never gets near zero, a list never gets unbounded.
+TokensPerSecondPerUser = Annotated[float, Meta(gt=0, le=100_000, description="Interactivity target, tok/s/user")]
+UsdPerGpuHour = Annotated[float, Meta(gt=0, le=1_000, description="USD per GPU-hour")]
+SequenceTokens = Annotated[int, Meta(ge=1, le=10_000_000, description="Tokens")]
+_BASIS_COLUMN: dict[str, str] = {
+    "total": "tput_per_gpu",
+    "output": "output_tput_per_gpu_all",
+    "input": "input_tput_per_gpu_all",
+}
+
+
+class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True):
+    hardware: list[str] | None = None
+    exclude_hardware: list[str] | None = None
+    frameworks: list[str] | None = None
+    precisions: list[str] | None = None
+    spec_methods: list[str] | None = None
+    disagg: bool | None = None
+    max_ttft_s: Annotated[float, Meta(gt=0, le=3600)] | None = None
+    max_gpus_per_replica: Annotated[int, Meta(ge=1, le=100_000)] | None = None
+
+
+class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
+    model: Annotated[str, Meta(min_length=1, max_length=100, description="Model key, e.g. dsr1, kimi-k2.5")]
+    isl: SequenceTokens
+    osl: SequenceTokens
+    targets: Annotated[list[TokensPerSecondPerUser], Meta(min_length=1, max_length=50)]
+    pricing: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    pricing_version: Annotated[int, Meta(ge=1)] | None = None
+    price_overrides: dict[str, UsdPerGpuHour] = {}
+    token_basis: TokenBasis = "total"
+    utilization: Annotated[float, Meta(ge=0.01, le=1.0, description="Share of the time the GPUs serve at the operating point")] = 1.0
+    interpolation: Interpolation = "linear"
+    pooling: Pooling = "recipe"
+    extrapolate: bool = False
+    as_of: dt.date | None = None
+    top: Annotated[int, Meta(ge=1, le=100)] = 5
+
+
+class Knot(msgspec.Struct, kw_only=True, frozen=True):
+    """A measured point a reading used, with its provenance."""
+
+    interactivity: float
+    tput_per_gpu: float
+    conc: int
+    date: dt.date
+    source: str
+    recipe_id: str
+    framework_version: str | None
+    image: str | None
+
+
+class OperatingPoint(msgspec.Struct, kw_only=True, frozen=True):
+    method: Literal["measured", "interpolated", "clamped_low", "extrapolated"]
+    interpolation: Interpolation
+    interactivity: float
+    tput_per_gpu: float
+    output_tput_per_gpu: float | None  # deployment-wide (all GPUs, both pools)
+    input_tput_per_gpu: float | None
+    conc: float
+    ttft_s: float | None
+    tpot_s: float | None
+    knots: list[Knot]
+
+
+class RecipeInfo(msgspec.Struct, kw_only=True, frozen=True):
+    recipe_id: str  # a series id ("s-...") when pooling=series
+    label: str
+    hardware: str
+    framework: str
+    precision: str
+    spec_method: str
+    disagg: bool
+    tp: int | None
+    ep: int | None
+    dp_attention: bool | None
+    prefill_tp: int | None
+    prefill_ep: int | None
+    decode_tp: int | None
+    decode_ep: int | None
+    num_prefill_gpu: int | None
+    num_decode_gpu: int | None
+    gpus_per_replica: int | None  # None for a pooled series: its knots may differ
+    max_interactivity: float
+    latest_date: dt.date
+
+
+class OfferInfo(msgspec.Struct, kw_only=True, frozen=True):
+    provider: str
+    kind: str
+    usd_per_gpu_hour: float
+    region: str | None
+    source: str
+    source_date: str | None
+    notes: str | None
+
+
+class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
+    rank: int
+    hardware: str
+    recipe: RecipeInfo
+    offer: OfferInfo
+    operating_point: OperatingPoint
+    usd_per_million_tokens: float
+    usd_per_1k_requests: float | None  # None when the source did not publish output throughput
+    ratio_to_cheapest: float
+    break_even_usd_per_gpu_hour: float  # the price at which this option ties the cheapest
+
+
+class UnreachableRecipe(msgspec.Struct, kw_only=True, frozen=True):
+    recipe_id: str
+    label: str
+    hardware: str
+    max_interactivity: float
+
+
+class ExcludedRecipe(msgspec.Struct, kw_only=True, frozen=True):
+    recipe_id: str
+    label: str
+    hardware: str
+    reason: str
+
+
+class TargetQuote(msgspec.Struct, kw_only=True, frozen=True):
+    target_interactivity: float
+    cheapest: QuoteOption | None
+    options: list[QuoteOption]
+    cheapest_per_hardware: list[QuoteOption]
+    unreachable: list[UnreachableRecipe]
+    unreachable_total: int
+    excluded: list[ExcludedRecipe]
+    excluded_total: int
+
+
+class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
+    model: str
+    isl: int
+    osl: int
+    as_of: dt.date | None  # the requested as-of date (None: latest)
+    benchmark_as_of: dt.date | None  # newest benchmark date in the view actually used
+    dataset_version: str
+    pricing_table: str
+    pricing_version: int
+    token_basis: TokenBasis
+    utilization: float
+    interpolation: Interpolation
+    pooling: Pooling
+    extrapolate: bool
+    price_overrides: dict[str, float]
+
+
+class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
+    assumptions: Assumptions
+    targets: list[TargetQuote]
+
+
+def usd_per_million_tokens(usd_per_gpu_hour: FloatArray | float, tokens_per_s_per_gpu: FloatArray | float, utilization: float) -> FloatArray | float:
+    """$ per 1M tokens = $/GPU-h x 1e6 / (3600 s x tok/s/GPU x utilization)."""
+    return usd_per_gpu_hour * 1e6 / (SECONDS_PER_HOUR * tokens_per_s_per_gpu * utilization)  # type: ignore[no-any-return]
+
+
+def usd_per_1k_requests(usd_per_gpu_hour: float, output_tput_per_gpu: float, osl: int, utilization: float) -> float:
+    """Requests/s per GPU = output tok/s per GPU (all GPUs) / osl; cost of 1000 of them."""
+    requests_per_s_per_gpu = output_tput_per_gpu / osl
+    return usd_per_gpu_hour / SECONDS_PER_HOUR / (requests_per_s_per_gpu * utilization) * 1000.0
+
+
+def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) -> list[Offer]:
+    """The table's offers, with each overridden hardware's offers replaced by the override."""
+    kept = [o for o in table.offers if o.hardware not in price_overrides]
+    overrides = [
+        Offer(hardware=hw, provider="request override", kind="override", usd_per_gpu_hour=price, source="price_overrides in the request")
+        for hw, price in sorted(price_overrides.items())
+    ]
+    return kept + overrides
+
+
+def recipe_label(row: Mapping[str, object]) -> str:
+    """Words for a recipe, e.g. "vllm fp4 TP8 (8 GPUs)" or "dynamo-trt fp4 disagg P 4xTP4 / D 8xTP8"."""
+    parts = [str(row["framework"]), str(row["precision"])]
+    if row.get("spec_method") not in (None, "none", "unknown"):
+        parts.append(str(row["spec_method"]).upper())
+    if row.get("disagg"):
+        parts.append(f"disagg prefill {_pool(row, 'prefill')} + decode {_pool(row, 'decode')}")
+    elif row.get("tp") is not None:
+        topo = f"TP{row['tp']}"
+        if row.get("ep") not in (None, 1):
+            topo += f" EP{row['ep']}"
+        if row.get("dp_attention"):
+            topo += " DP-attn"
+        parts.append(topo)
+    gpus = row.get("gpus_per_replica")
+    if gpus is not None:
+        parts.append(f"({gpus} GPUs)")
+    elif "gpus_per_replica" not in row:
+        parts.append("(all topologies)")
+    return " ".join(parts)
+
+
+def _pool(row: Mapping[str, object], pool: str) -> str:
+    gpus, tp, ep = row.get(f"num_{pool}_gpu"), row.get(f"{pool}_tp"), row.get(f"{pool}_ep")
+    text = f"{gpus if gpus is not None else '?'} GPUs"
+    if tp is not None:
+        text += f" TP{tp}"
+    if ep not in (None, 1):
+        text += f" EP{ep}"
+    return text
+
+
+def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
+    expr = pl.lit(value=True)
+    if f.hardware:
+        expr &= pl.col("hardware").is_in(f.hardware)
+    if f.exclude_hardware:
+        expr &= ~pl.col("hardware").is_in(f.exclude_hardware)
+    if f.frameworks:
+        expr &= pl.col("framework").is_in(f.frameworks)
+    if f.precisions:
+        expr &= pl.col("precision").is_in(f.precisions)
+    if f.spec_methods:
+        expr &= pl.col("spec_method").is_in(f.spec_methods)
+    if f.disagg is not None:
+        expr &= pl.col("disagg") == f.disagg
+    if f.max_gpus_per_replica is not None and "gpus_per_replica" in groups.columns:
+        expr &= pl.col("gpus_per_replica") <= f.max_gpus_per_replica
+    return groups.select(expr.alias("m"))["m"].to_numpy().astype(bool)
+
+
+class _Priced:
+    """Offers grouped by hardware as arrays, cheapest first within each hardware."""
+
+    def __init__(self, offers: Sequence[Offer], hardware_of_curve: np.ndarray) -> None:
+        order = sorted(range(len(offers)), key=lambda i: (offers[i].hardware, offers[i].usd_per_gpu_hour, offers[i].provider, offers[i].kind))
+        self.offers = [offers[i] for i in order]
+        hw_names = sorted({o.hardware for o in self.offers})
+        self.price = np.array([o.usd_per_gpu_hour for o in self.offers], dtype=np.float64)
+        first: dict[str, int] = {}
+        for i, o in enumerate(self.offers):
+            first.setdefault(o.hardware, i)
+        counts = {hw: sum(1 for o in self.offers if o.hardware == hw) for hw in hw_names}
+        self.first_offer = np.array([first.get(str(hw), -1) for hw in hardware_of_curve], dtype=np.int64)
+        self.offer_count = np.array([counts.get(str(hw), 0) for hw in hardware_of_curve], dtype=np.int64)
+
+
+def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> QuoteResponse:
+    wl = index.workload(request.model, request.isl, request.osl, request.as_of, request.pooling)
+    if wl is None:
+        raise InvalidRequest("model", _no_workload_reason(index, request))
+    known_hw = set(wl.groups["hardware"].to_list()) | {o.hardware for o in table.offers}
+    for hw in request.price_overrides:
+        if hw not in known_hw:
+            raise InvalidRequest("price_overrides", f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})")
+    offers = effective_offers(table, request.price_overrides)
+    groups = wl.groups
+    hardware = groups["hardware"].to_numpy()
+    priced = _Priced(offers, hardware)
+    mask = _filter_mask(groups, request)
+    group_rows = groups.to_dicts()
+    targets = [
+        _quote_target(wl, group_rows, priced, mask, request, read_at(wl.curves, float(t), request.interpolation, extrapolate=request.extrapolate, positive="tput_per_gpu"))
+        for t in request.targets
+    ]
+    return QuoteResponse(
+        assumptions=Assumptions(
+            model=request.model,
+            isl=request.isl,
+            osl=request.osl,
+            as_of=request.as_of,
+            benchmark_as_of=index.effective_as_of(request.as_of),
+            dataset_version=index.dataset_version,
+            pricing_table=table.name,
+            pricing_version=table.version,
+            token_basis=request.token_basis,
+            utilization=request.utilization,
+            interpolation=request.interpolation,
+            pooling=request.pooling,
+            extrapolate=request.extrapolate,
+            price_overrides=dict(request.price_overrides),
+        ),
+        targets=targets,
+    )
+
+
+def _no_workload_reason(index: FrontierIndex, request: QuoteRequest) -> str:
+    available = sorted(index.workloads(request.as_of, request.pooling))
+    same_model = [f"{isl}/{osl}" for m, isl, osl in available if m == request.model]
+    if same_model:
+        return f"no benchmark data for {request.model} at isl/osl {request.isl}/{request.osl}; measured workloads: {', '.join(same_model)}"
+    models = sorted({m for m, _, _ in available})
+    return f"no benchmark data for model {request.model!r}; known models: {', '.join(models) or 'none'}"
+
+
+_UNREACHABLE_LISTED = 50
+_EXCLUDED_LISTED = 50
+
+
+def _quote_target(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced: _Priced, mask: np.ndarray, request: QuoteRequest, reading: Reading) -> TargetQuote:
+    basis = reading.values[_BASIS_COLUMN[request.token_basis]]
+    reachable = reading.method != Method.UNREACHABLE
+    has_price = priced.offer_count > 0
+    has_basis = np.isfinite(basis) & (basis > 0)
+    ttft_ok = np.ones_like(mask)
+    if request.max_ttft_s is not None:
+        ttft_ok = reading.values["ttft_s"] <= request.max_ttft_s  # NaN (unpublished) fails: said below
+    eligible = mask & reachable & has_price & has_basis & ttft_ok
+    best_cost = np.full(mask.size, np.inf)
+    cheapest_price = priced.price[np.maximum(priced.first_offer, 0)] if priced.price.size else np.zeros(mask.size)
+    best_cost[eligible] = usd_per_million_tokens(cheapest_price[eligible], basis[eligible], request.utilization)
+
+    # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
+    k = min(request.top, int(eligible.sum()))
+    top_curves = _smallest(best_cost, k)
+    pairs: list[tuple[float, str, int, int]] = []
+    for c in top_curves:
+        start, count = int(priced.first_offer[c]), int(priced.offer_count[c])
+        for o in range(start, start + count):
+            cost = float(usd_per_million_tokens(priced.price[o], basis[c], request.utilization))
+            pairs.append((cost, str(group_rows[c]["curve_id"]), int(c), o))
+    pairs.sort()
+    pairs = pairs[:k]
+    cheapest_cost = pairs[0][0] if pairs else None
+    options = [_option(wl, group_rows, priced, reading, request, c, o, cost, cheapest_cost or cost, rank) for rank, (cost, _, c, o) in enumerate(pairs, 1)]
+
+    per_hw: list[QuoteOption] = []
+    for hw in sorted(set(wl.groups["hardware"].to_list())):
+        in_hw = np.nonzero((wl.groups["hardware"].to_numpy() == hw) & eligible)[0]
+        if in_hw.size:
+            c = int(in_hw[np.argmin(best_cost[in_hw])])
+            per_hw.append(_option(wl, group_rows, priced, reading, request, c, int(priced.first_offer[c]), float(best_cost[c]), cheapest_cost or float(best_cost[c]), 0))
+    per_hw.sort(key=lambda o: o.usd_per_million_tokens)
+
+    unreachable_idx = np.nonzero(mask & ~reachable)[0]
+    unreachable = [
+        UnreachableRecipe(recipe_id=str(group_rows[i]["curve_id"]), label=recipe_label(group_rows[i]), hardware=str(group_rows[i]["hardware"]), max_interactivity=float(str(group_rows[i]["max_interactivity"])))
+        for i in unreachable_idx[np.argsort(-wl.groups["max_interactivity"].to_numpy()[unreachable_idx], kind="stable")][:_UNREACHABLE_LISTED]
+    ]
+    excluded: list[ExcludedRecipe] = []
+    excluded_total = 0
+    reasons = (
+        (~has_price, f"no offer for this hardware in pricing table (or overrides)"),
+        (~has_basis, f"{request.token_basis} throughput not published by the source"),
+        (~ttft_ok, f"TTFT above max_ttft_s={request.max_ttft_s} or not published"),
+    )
+    seen = ~(mask & reachable)
+    for bad, reason in reasons:
+        idx = np.nonzero(bad & ~seen)[0]
+        seen |= bad
+        excluded_total += int(idx.size)
+        for i in idx[: max(0, _EXCLUDED_LISTED - len(excluded))]:
+            excluded.append(ExcludedRecipe(recipe_id=str(group_rows[i]["curve_id"]), label=recipe_label(group_rows[i]), hardware=str(group_rows[i]["hardware"]), reason=reason))
+    return TargetQuote(
+        target_interactivity=reading.target,
+        cheapest=options[0] if options else None,
+        options=options,
+        cheapest_per_hardware=per_hw,
+        unreachable=unreachable,
+        unreachable_total=int(unreachable_idx.size),
+        excluded=excluded,
+        excluded_total=excluded_total,
+    )
+
+
+def _smallest(values: FloatArray, k: int) -> list[int]:
+    if k <= 0:
+        return []
+    candidates = np.argpartition(values, k - 1)[:k] if k < values.size else np.arange(values.size)
+    return [int(i) for i in candidates[np.argsort(values[candidates], kind="stable")]]
+
+
+def _option(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced: _Priced, reading: Reading, request: QuoteRequest, c: int, o: int, cost: float, cheapest_cost: float, rank: int) -> QuoteOption:
+    offer = priced.offers[o]
+    row = group_rows[c]
+    values = {name: float(v[c]) for name, v in reading.values.items()}
+    output_tput = values["output_tput_per_gpu_all"]
+    per_1k = usd_per_1k_requests(offer.usd_per_gpu_hour, output_tput, request.osl, request.utilization) if np.isfinite(output_tput) and output_tput > 0 else None
+    return QuoteOption(
+        rank=rank,
+        hardware=offer.hardware,
+        recipe=recipe_info(row),
+        offer=OfferInfo(provider=offer.provider, kind=offer.kind, usd_per_gpu_hour=offer.usd_per_gpu_hour, region=offer.region, source=offer.source, source_date=offer.source_date, notes=offer.notes),
+        operating_point=operating_point(wl, reading, c, request.interpolation),
+        usd_per_million_tokens=cost,
+        usd_per_1k_requests=per_1k,
+        ratio_to_cheapest=cost / cheapest_cost,
+        break_even_usd_per_gpu_hour=offer.usd_per_gpu_hour * cheapest_cost / cost,
+    )
+
+
+def _opt_float(value: float) -> float | None:
+    return value if np.isfinite(value) else None
+
+
+def operating_point(wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation) -> OperatingPoint:
+    method = Method(int(reading.method[c]))
+    lo, hi = int(reading.lo[c]), int(reading.hi[c])
+    knot_rows = wl.knots[sorted({lo, hi})].to_dicts()
+    knots = [
+        Knot(
+            interactivity=float(r["interactivity"]),
+            tput_per_gpu=float(r["tput_per_gpu"]),
+            conc=int(r["conc"]),
+            date=r["date"],
+            source=str(r["source"]),
+            recipe_id=str(r["recipe_id"]),
+            framework_version=r["framework_version"],
+            image=r["image"],
+        )
+        for r in knot_rows
+    ]
+    v = {name: float(arr[c]) for name, arr in reading.values.items()}
+    on_knot = method in (Method.MEASURED, Method.CLAMPED_LOW)
+    return OperatingPoint(
+        method=method.label,  # type: ignore[arg-type]
+        interpolation=interpolation,
+        interactivity=knots[0].interactivity if on_knot else reading.target,
+        tput_per_gpu=v["tput_per_gpu"],
+        output_tput_per_gpu=_opt_float(v["output_tput_per_gpu_all"]),
+        input_tput_per_gpu=_opt_float(v["input_tput_per_gpu_all"]),
+        conc=v["conc"],
+        ttft_s=_opt_float(v["ttft_s"]),
+        tpot_s=_opt_float(v["tpot_s"]),
+        knots=knots,
+    )
+
+
+def recipe_info(row: Mapping[str, object]) -> RecipeInfo:
+    def opt_int(name: str) -> int | None:
+        value = row.get(name)
+        return None if value is None else int(str(value))
+
+    dp = row.get("dp_attention")
+    return RecipeInfo(
+        recipe_id=str(row["curve_id"]),
+        label=recipe_label(row),
+        hardware=str(row["hardware"]),
+        framework=str(row["framework"]),
+        precision=str(row["precision"]),
+        spec_method=str(row["spec_method"]),
+        disagg=bool(row["disagg"]),
+        tp=opt_int("tp"),
+        ep=opt_int("ep"),
+        dp_attention=None if dp is None else bool(dp),
+        prefill_tp=opt_int("prefill_tp"),
+        prefill_ep=opt_int("prefill_ep"),
+        decode_tp=opt_int("decode_tp"),
+        decode_ep=opt_int("decode_ep"),
+        num_prefill_gpu=opt_int("num_prefill_gpu"),
+        num_decode_gpu=opt_int("num_decode_gpu"),
+        gpus_per_replica=opt_int("gpus_per_replica"),
+        max_interactivity=float(str(row["max_interactivity"])),
+        latest_date=row["latest_date"],  # type: ignore[arg-type]
+    )
