@@ -248,7 +248,7 @@ def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
         expr &= pl.col("disagg") == f.disagg
     if f.max_gpus_per_replica is not None and "gpus_per_replica" in groups.columns:
         expr &= pl.col("gpus_per_replica") <= f.max_gpus_per_replica
-    return groups.select(expr.alias("m"))["m"].to_numpy().astype(bool)
+    return groups.with_columns(expr.alias("_mask"))["_mask"].to_numpy().astype(bool)
 
 
 class _Priced:

@@ -1,0 +1,61 @@
+"""The litestar app factory. Thin: wiring, dependencies, error handling, CORS, body limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Contact, Server
+
+from tco.api.docs import docs_page
+from tco.api.errors import EXCEPTION_HANDLERS
+from tco.api.pricing import PRICING_READ_HANDLERS
+from tco.api.reads import READ_HANDLERS
+from tco.service import Service
+from tco.store import Store
+
+API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # a run upload of ~50k rows fits; beyond that: 413
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="tco",
+        version=API_VERSION,
+        description="Cost per million tokens for LLM inference hardware: measured benchmark frontiers x versioned price tables.",
+        contact=Contact(name="tco"),
+        servers=[Server(url="/")],
+        path="/schema",
+        render_plugins=[JsonRenderPlugin()],
+        use_handler_docstrings=True,
+    )
+
+
+def create_app(service: Service, store: Store, *, extra_handlers: list[Any] | None = None) -> Litestar:
+    return Litestar(
+        route_handlers=[*READ_HANDLERS, *PRICING_READ_HANDLERS, docs_page, *(extra_handlers or [])],
+        dependencies={
+            "service": Provide(lambda: service, sync_to_thread=False, use_cache=True),
+            "store": Provide(lambda: store, sync_to_thread=False, use_cache=True),
+        },
+        exception_handlers=EXCEPTION_HANDLERS,
+        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"], allow_credentials=False, expose_headers=["ETag"]),
+        openapi_config=openapi_config(),
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+    )
+
+
+def openapi_json() -> bytes:
+    """The OpenAPI document of the app, deterministic (sorted keys), as committed in openapi/."""
+    from tco.app_state import service_from_store
+
+    service = service_from_store(":memory:")
+    app = create_app(service, service.tables)  # type: ignore[arg-type]
+    schema = app.openapi_schema.to_schema()
+    return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2) + b"\n"

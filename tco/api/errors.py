@@ -1,0 +1,112 @@
+"""One error shape: RFC 9457 problem+json, declared on every operation.
+
+Every 4xx names what was wrong (``field``, ``reason``, and for row-level failures ``errors``);
+anything unexpected is a 500 problem whose detail leaks nothing (and is a bug to fix).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from tco.domain.errors import DomainError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("tco.api")
+
+
+class FieldError(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    field: str
+    reason: str
+    index: int | None = None  # row index for bulk inputs (runs, CSV tables)
+
+
+class Problem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    field: str | None = None
+    errors: list[FieldError] | None = None
+    errors_total: int | None = None
+
+
+_TITLES = {
+    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+    406: "Not Acceptable", 409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large",
+    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
+    429: "Too Many Requests", 500: "Internal Server Error",
+}  # fmt: skip
+
+
+class ProblemException(HTTPException):
+    """Raise from handlers for a problem with a named field and optional row errors."""
+
+    def __init__(self, status: int, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None, errors_total: int | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail=detail, status_code=status, headers=headers)
+        self.field = field
+        self.errors = errors
+        self.errors_total = errors_total
+
+
+def problem_response(request: Request[Any, Any, Any], status: int, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None, errors_total: int | None = None, headers: dict[str, str] | None = None) -> Response[Problem]:
+    body = Problem(title=_TITLES.get(status, "Error"), status=status, detail=detail, instance=request.url.path, field=field, errors=errors, errors_total=errors_total)
+    return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            errors.append(FieldError(field=key, reason=str(item.get("message", "invalid"))))
+    return errors
+
+
+def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    if isinstance(exc, ProblemException):
+        return problem_response(request, exc.status_code, exc.detail, field=exc.field, errors=exc.errors, errors_total=exc.errors_total, headers=exc.headers)
+    if isinstance(exc, ValidationException):
+        errors = _validation_errors(exc)
+        field = errors[0].field if errors else None
+        detail = "; ".join(f"{e.field}: {e.reason}" for e in errors) or exc.detail
+        return problem_response(request, 400, detail, field=field, errors=errors or None)
+    if isinstance(exc, NotFoundException) and exc.detail == "Not Found":
+        return problem_response(request, 404, f"no route for {request.method} {request.url.path}")
+    return problem_response(request, exc.status_code, exc.detail, headers=exc.headers)
+
+
+def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Problem]:
+    return problem_response(request, exc.status, f"{exc.field}: {exc.reason}", field=exc.field)
+
+
+def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal error; this is a bug in tco")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    HTTPException: _on_http,
+    DomainError: _on_domain,
+    Exception: _on_unexpected,
+}
+
+
+def problem_spec(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description, generate_examples=False)
+
+
+# Declared on every operation, so generated clients know the error shape everywhere.
+READ_PROBLEMS: dict[int, ResponseSpec] = {
+    400: problem_spec("Invalid parameter or body; `field` names it"),
+    404: problem_spec("Unknown resource"),
+    422: problem_spec("Valid request that cannot be answered (unknown model, workload or hardware); `field` names it"),
+    500: problem_spec("A bug in tco"),
+}

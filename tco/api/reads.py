@@ -1,0 +1,166 @@
+"""Read endpoints: quotes, curves, frontiers, compare, catalog, points, health.
+
+Handlers only translate HTTP <-> service calls; everything they answer is computed by the pure
+engines in ``tco.domain`` through ``tco.service.Service``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from litestar import Request, Response, get, post
+from litestar.params import Parameter
+
+from tco.api.convert import csv_list, to_struct
+from tco.api.errors import READ_PROBLEMS
+from tco.api.http import CACHE_HEADERS, QUOTE_CACHE_CONTROL, cached
+from tco.domain.compare import CompareRequest, CompareResponse
+from tco.domain.quote import QuoteRequest, QuoteResponse
+from tco.api.deps import ServiceDep
+from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
+from tco.tabular import compare_rows, quote_rows
+
+
+class Health(msgspec_Struct := __import__("msgspec").Struct, kw_only=True, frozen=True):  # type: ignore[misc]
+    status: str
+    dataset_version: str
+    points: int
+
+
+Model = Annotated[str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)]
+Tokens = Annotated[int, Parameter(ge=1, le=10_000_000, description="Tokens")]
+CsvText = Annotated[str | None, Parameter(description="Comma-separated list", max_length=2000)]
+OptionalText = Annotated[str | None, Parameter(max_length=100)]
+
+
+def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: str | None, pricing_version: int | None, token_basis: str | None,
+                 utilization: float | None, interpolation: str | None, pooling: str | None, extrapolate: bool | None, as_of: dt.date | None,
+                 hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None) -> QuoteRequest:  # fmt: skip
+    return to_struct(QuoteRequest, {
+        "model": model, "isl": isl, "osl": osl, "targets": csv_list(targets) or ([] if targets is not None else None),
+        "pricing": pricing, "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
+        "interpolation": interpolation, "pooling": pooling, "extrapolate": extrapolate, "as_of": as_of,
+        "hardware": csv_list(hardware), "exclude_hardware": csv_list(exclude_hardware), "frameworks": csv_list(frameworks),
+        "max_ttft_s": max_ttft_s, "top": top,
+    })  # fmt: skip
+
+
+@post("/v1/quotes", operation_id="createQuote", summary="Cheapest hardware + recipe + offer per interactivity target", responses=READ_PROBLEMS, status_code=200, sync_to_thread=False, tags=["quotes"])
+def post_quote(request: Request[Any, Any, Any], data: QuoteRequest, service: ServiceDep) -> Response[QuoteResponse]:
+    """The main job: per target the cheapest option, ranked alternatives, the cheapest per
+    hardware, unreachable and excluded recipes, and every assumption echoed."""
+    answer = service.quote(data)
+    return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
+
+
+@get("/v1/quotes", operation_id="getQuote", summary="Quote for simple cases (cacheable; what the widget calls)", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["quotes"])
+def get_quote(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    model: Model,
+    isl: Tokens,
+    osl: Tokens,
+    targets: Annotated[str, Parameter(description="Comma-separated tok/s/user targets, e.g. 20,50,100", min_length=1, max_length=2000)],
+    pricing: OptionalText = None,
+    pricing_version: Annotated[int | None, Parameter(ge=1)] = None,
+    token_basis: Literal["total", "output", "input"] | None = None,
+    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
+    interpolation: Literal["linear", "monotone", "measured"] | None = None,
+    pooling: Literal["recipe", "series"] | None = None,
+    extrapolate: bool | None = None,
+    as_of: dt.date | None = None,
+    hardware: CsvText = None,
+    exclude_hardware: CsvText = None,
+    frameworks: CsvText = None,
+    max_ttft_s: Annotated[float | None, Parameter(gt=0, le=3600)] = None,
+    top: Annotated[int | None, Parameter(ge=1, le=100)] = None,
+) -> Response[QuoteResponse]:
+    req = _quote_query(model, isl, osl, targets, pricing, pricing_version, token_basis, utilization, interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks, max_ttft_s, top)
+    answer = service.quote(req)
+    return cached(request, answer, lambda: quote_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
+
+
+@get("/v1/curves", operation_id="getCurves", summary="$/M tokens against interactivity per hardware (best recipe and offer at each point)", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["quotes"])
+def get_curves(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    model: Model,
+    isl: Tokens,
+    osl: Tokens,
+    pricing: OptionalText = None,
+    pricing_version: Annotated[int | None, Parameter(ge=1)] = None,
+    token_basis: Literal["total", "output", "input"] | None = None,
+    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
+    interpolation: Literal["linear", "monotone", "measured"] | None = None,
+    as_of: dt.date | None = None,
+    hardware: CsvText = None,
+) -> Response[CurvesResponse]:
+    base = _quote_query(model, isl, osl, "1", pricing, pricing_version, token_basis, utilization, interpolation, None, None, as_of, hardware, None, None, None, None)
+    answer = service.curves(base)
+    rows = lambda: [  # noqa: E731
+        {"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
+         "tput_tok_s_gpu": p.tput_per_gpu, "method": p.method, "recipe": p.recipe_label, "offer_provider": p.offer_provider,
+         "usd_per_gpu_hour": p.usd_per_gpu_hour}
+        for c in answer.curves for p in c.points
+    ]  # fmt: skip
+    return cached(request, answer, rows, cache_control=QUOTE_CACHE_CONTROL)
+
+
+@get("/v1/frontiers", operation_id="getFrontiers", summary="Frontier knots per recipe (or per series), with dominated points counted", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+def get_frontiers(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    model: Model,
+    isl: Tokens,
+    osl: Tokens,
+    as_of: dt.date | None = None,
+    pooling: Literal["recipe", "series"] = "recipe",
+    hardware: OptionalText = None,
+) -> Response[FrontiersResponse]:
+    answer = service.frontiers(model, isl, osl, as_of, pooling, hardware)
+    rows = lambda: [  # noqa: E731
+        {"curve_id": f.curve_id, "hardware": f.hardware, "recipe": f.label, "gpus_per_replica": f.gpus_per_replica,
+         "interactivity_tok_s_user": k.interactivity, "tput_tok_s_gpu": k.tput_per_gpu, "conc": k.conc, "date": k.date, "source": k.source}
+        for f in answer.frontiers for k in f.knots
+    ]  # fmt: skip
+    return cached(request, answer, rows)
+
+
+@post("/v1/compare", operation_id="compareSeries", summary="Compare two measured series: matched concurrency, iso-throughput, iso-interactivity", responses=READ_PROBLEMS, status_code=200, sync_to_thread=False, tags=["benchmarks"])
+def post_compare(request: Request[Any, Any, Any], data: CompareRequest, service: ServiceDep) -> Response[CompareResponse]:
+    answer = service.compare(data)
+    return cached(request, answer, lambda: compare_rows(answer), cache_control="no-store")
+
+
+@get("/v1/catalog", operation_id="getCatalog", summary="Models, workloads, hardware, frameworks, precisions and the dataset version", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+def get_catalog(request: Request[Any, Any, Any], service: ServiceDep) -> Response[Catalog]:
+    return cached(request, service.catalog())
+
+
+@get("/v1/points", operation_id="listPoints", summary="Measured benchmark points, filtered and paginated", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+def list_points(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    model: OptionalText = None,
+    isl: Annotated[int | None, Parameter(ge=1, le=10_000_000)] = None,
+    osl: Annotated[int | None, Parameter(ge=1, le=10_000_000)] = None,
+    hardware: OptionalText = None,
+    framework: OptionalText = None,
+    precision: OptionalText = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    offset: Annotated[int, Parameter(ge=0, le=100_000_000)] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+) -> Response[PointsPage]:
+    q = PointsQuery(model=model, isl=isl, osl=osl, hardware=hardware, framework=framework, precision=precision, date_from=date_from, date_to=date_to, offset=offset, limit=limit)
+    page = service.points(q)
+    return cached(request, page, lambda: page.points)
+
+
+@get("/healthz", operation_id="getHealth", summary="Liveness and the dataset version served", responses=READ_PROBLEMS, sync_to_thread=False, tags=["ops"], cache_control=None)
+def healthz(service: ServiceDep) -> Health:
+    return Health(status="ok", dataset_version=service.index.dataset_version, points=service.index.points.height)
+
+
+READ_HANDLERS = [post_quote, get_quote, get_curves, get_frontiers, post_compare, get_catalog, list_points, healthz]

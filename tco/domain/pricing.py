@@ -1,0 +1,54 @@
+"""Offers and pricing tables: the half of the answer that changes monthly.
+
+An offer is one way to pay for an accelerator. A pricing table is a named, versioned set of
+offers; every edit makes a new immutable version (the store keeps them), so a quote can always
+say which prices it used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+OfferKind = Literal[
+    "on_demand",
+    "spot",
+    "reserved_short_term",
+    "reserved_1y",
+    "reserved_2y",
+    "reserved_3y",
+    "owned",
+    "list",
+    "override",
+]
+OFFER_KINDS: tuple[str, ...] = OfferKind.__args__  # type: ignore[attr-defined]
+
+# The table a quote uses when the request names none: the newest SemiAnalysis owning tier, the
+# same default the InferenceX dashboard shows.
+DEFAULT_PRICING_TABLE = "semianalysis-2026-09-hyperscaler"
+
+
+class Offer(msgspec.Struct, kw_only=True, frozen=True):
+    """One price for one accelerator. ``source`` and ``source_date`` travel with every quote."""
+
+    hardware: str
+    provider: str
+    kind: str
+    usd_per_gpu_hour: float
+    region: str | None = None
+    effective_from: dt.date | None = None
+    source: str
+    source_date: str | None = None  # as the source states it: an ISO date, or e.g. "undated (2026)"
+    notes: str | None = None
+    currency: str = "USD"
+
+
+class PricingTable(msgspec.Struct, kw_only=True, frozen=True):
+    name: str
+    version: int
+    description: str
+    offers: tuple[Offer, ...]
+    created_at: dt.datetime | None = None
+    created_by: str | None = None

@@ -1,0 +1,54 @@
+"""The benchmark datasets shipped in ``benchmarks/`` (provenance in benchmarks/README.md).
+
+The only module of the package that reads files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+import msgspec
+import polars as pl
+
+from tco.domain.points import Point, points_frame
+from tco.ingest.blog import parse_blog_csv
+from tco.ingest.inferencex import parse_inferencex_agg, parse_inferencex_api
+
+DEFAULT_BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+API_FILE = "inferencex_api_dsr1_latest.json"
+RUNNER_AGG_DIR = "inferencex_runner_agg"
+BLOG_FILE = "inferencex_blog_points.csv"
+
+# Runner files carry no date. The date of commit bf03096 (InferenceX PR #1633) could not be
+# found; 2026-05-20 is a documented stand-in, see benchmarks/README.md ("Data decisions").
+RUNNER_AGG_DATE = dt.date(2026, 5, 20)
+RUNNER_AGG_SOURCE = "https://github.com/SemiAnalysisAI/InferenceX/pull/1633 (commit bf03096)"
+
+
+def load_shipped_point_list(directory: Path | None = None) -> list[Point]:
+    root = directory or DEFAULT_BENCHMARKS_DIR
+    points = parse_inferencex_api((root / API_FILE).read_bytes(), source=f"benchmarks/{API_FILE}")
+    for path in sorted((root / RUNNER_AGG_DIR).glob("agg_*.json")):
+        points += parse_inferencex_agg(
+            path.read_bytes(), source=f"{RUNNER_AGG_SOURCE} {path.name}", date=RUNNER_AGG_DATE
+        )
+    points += parse_blog_csv((root / BLOG_FILE).read_bytes(), source=f"benchmarks/{BLOG_FILE}")
+    return points
+
+
+def load_shipped_points(directory: Path | None = None) -> pl.DataFrame:
+    """Every shipped point in one frame (POINT_SCHEMA); raises IngestError if a file is bad."""
+    return points_frame(load_shipped_point_list(directory))
+
+
+def dataset_version(frame: pl.DataFrame) -> str:
+    """``ds-`` + 12 hex of a content hash: equal for equal sets of rows, whatever their order,
+    and stable across runs and polars versions (polars' own row hash is neither)."""
+    encoder = msgspec.json.Encoder()
+    digest = hashlib.blake2b(encoder.encode(frame.columns), digest_size=6)
+    for line in sorted(encoder.encode(row) for row in frame.rows()):
+        digest.update(line)
+        digest.update(b"\n")
+    return f"ds-{digest.hexdigest()}"

@@ -1,0 +1,310 @@
+"""The application service: data sources + frontier index + pure engines, shared by CLI and API.
+
+The CLI's ``--format json`` and the HTTP body of the same request are both
+``msgspec.json.encode(service.quote(request))``, so they cannot differ.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Annotated, Literal, Protocol
+
+import msgspec
+import numpy as np
+import polars as pl
+from msgspec import Meta
+
+from tco.domain.catalog import Hardware
+from tco.domain.compare import CompareRequest, CompareResponse, compare
+from tco.domain.errors import InvalidRequest, NotFound
+from tco.domain.index import FrontierIndex, Pooling
+from tco.domain.points import POINT_FIELDS
+from tco.domain.pricing import PricingTable
+from tco.domain.quote import QuoteFilters, QuoteRequest, QuoteResponse, TokenBasis, quote, recipe_label
+from tco.domain.frontier import Interpolation
+
+
+class TableSource(Protocol):
+    """Where pricing tables come from: the store, or the shipped files held in memory."""
+
+    def get_table(self, name: str, version: int | None = None) -> PricingTable: ...
+
+
+class MemoryTables:
+    """Shipped tables, read-only, version 1 each (the CLI without a database)."""
+
+    def __init__(self, tables: list[PricingTable]) -> None:
+        self._tables = {t.name: t for t in tables}
+
+    def get_table(self, name: str, version: int | None = None) -> PricingTable:
+        table = self._tables.get(name)
+        if table is None or (version is not None and version != table.version):
+            raise KeyError(name)
+        return table
+
+    def names(self) -> list[str]:
+        return sorted(self._tables)
+
+
+class CatalogModel(msgspec.Struct, kw_only=True, frozen=True):
+    key: str
+    workloads: list[str]  # "isl/osl"
+    hardware: list[str]
+    points: int
+    latest_date: dt.date
+
+
+class Catalog(msgspec.Struct, kw_only=True, frozen=True):
+    dataset_version: str
+    benchmark_as_of: dt.date | None
+    points: int
+    models: list[CatalogModel]
+    hardware: list[Hardware]
+    frameworks: list[str]
+    precisions: list[str]
+    spec_methods: list[str]
+    default_pricing_table: str
+
+
+class CurvePoint(msgspec.Struct, kw_only=True, frozen=True):
+    interactivity: float
+    usd_per_million_tokens: float
+    tput_per_gpu: float
+    method: str
+    recipe_id: str
+    recipe_label: str
+    offer_provider: str
+    usd_per_gpu_hour: float
+
+
+class HardwareCurve(msgspec.Struct, kw_only=True, frozen=True):
+    hardware: str
+    points: list[CurvePoint]
+
+
+class CurvesResponse(msgspec.Struct, kw_only=True, frozen=True):
+    model: str
+    isl: int
+    osl: int
+    dataset_version: str
+    benchmark_as_of: dt.date | None
+    pricing_table: str
+    pricing_version: int
+    token_basis: TokenBasis
+    utilization: float
+    interpolation: Interpolation
+    curves: list[HardwareCurve]
+
+
+class FrontierKnot(msgspec.Struct, kw_only=True, frozen=True):
+    interactivity: float
+    tput_per_gpu: float
+    conc: int
+    date: dt.date
+    source: str
+
+
+class Frontier(msgspec.Struct, kw_only=True, frozen=True):
+    curve_id: str
+    label: str
+    hardware: str
+    framework: str
+    precision: str
+    spec_method: str
+    disagg: bool
+    gpus_per_replica: int | None
+    points: int
+    dominated: int
+    knots: list[FrontierKnot]
+
+
+class FrontiersResponse(msgspec.Struct, kw_only=True, frozen=True):
+    model: str
+    isl: int
+    osl: int
+    dataset_version: str
+    benchmark_as_of: dt.date | None
+    pooling: Pooling
+    frontiers: list[Frontier]
+
+
+class PointsPage(msgspec.Struct, kw_only=True, frozen=True):
+    dataset_version: str
+    total: int
+    offset: int
+    limit: int
+    points: list[dict[str, object]]
+
+
+class PointsQuery(msgspec.Struct, kw_only=True, frozen=True):
+    model: str | None = None
+    isl: int | None = None
+    osl: int | None = None
+    hardware: str | None = None
+    framework: str | None = None
+    precision: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    offset: Annotated[int, Meta(ge=0)] = 0
+    limit: Annotated[int, Meta(ge=1, le=1000)] = 100
+
+
+class Service:
+    """Holds the current dataset's frontier index; swapping in a new dataset is atomic."""
+
+    def __init__(self, *, points: pl.DataFrame, dataset_version: str, tables: TableSource, catalog: dict[str, Hardware], default_table: str) -> None:
+        self.tables = tables
+        self.hardware_catalog = catalog
+        self.default_table = default_table
+        self._swap_lock = threading.Lock()
+        self._index = self._build(points, dataset_version)
+
+    @staticmethod
+    def _build(points: pl.DataFrame, dataset_version: str) -> FrontierIndex:
+        index = FrontierIndex(points, dataset_version)
+        index.workloads()  # warm the default (latest) view off the request path
+        return index
+
+    @property
+    def index(self) -> FrontierIndex:
+        return self._index
+
+    def set_points(self, points: pl.DataFrame, dataset_version: str) -> None:
+        """Build the new index fully, then swap: readers see the old or the new, never half."""
+        built = self._build(points, dataset_version)
+        with self._swap_lock:
+            self._index = built
+
+    def table(self, name: str | None, version: int | None) -> PricingTable:
+        table_name = name or self.default_table
+        try:
+            return self.tables.get_table(table_name, version)
+        except Exception as exc:  # the store's NotFound, MemoryTables' KeyError
+            if version is not None:
+                raise NotFound("pricing_version", f"pricing table {table_name!r} has no version {version}") from exc
+            raise NotFound("pricing", f"no pricing table named {table_name!r}") from exc
+
+    def quote(self, request: QuoteRequest) -> QuoteResponse:
+        self._check_keys(request)
+        return quote(self.index, self.table(request.pricing, request.pricing_version), request)
+
+    def compare(self, request: CompareRequest) -> CompareResponse:
+        return compare(self.index, request)
+
+    def _check_keys(self, f: QuoteFilters) -> None:
+        known = set(self.hardware_catalog)
+        for field in ("hardware", "exclude_hardware"):
+            for hw in getattr(f, field) or []:
+                if hw not in known:
+                    raise InvalidRequest(field, f"unknown hardware {hw!r} (known: {', '.join(sorted(known))})")
+
+    def catalog(self) -> Catalog:
+        pts = self.index.points
+        models = []
+        if pts.height:
+            summary = pts.group_by("model").agg(
+                pl.concat_str([pl.col("isl").cast(pl.Utf8), pl.col("osl").cast(pl.Utf8)], separator="/").unique().sort().alias("workloads"),
+                pl.col("hardware").unique().sort(),
+                pl.len().alias("points"),
+                pl.col("date").max().alias("latest_date"),
+            ).sort("model")
+            models = [CatalogModel(key=r["model"], workloads=r["workloads"], hardware=r["hardware"], points=r["points"], latest_date=r["latest_date"]) for r in summary.to_dicts()]
+
+        def distinct(col: str) -> list[str]:
+            return sorted(str(v) for v in pts[col].unique().to_list() if v is not None)
+
+        return Catalog(
+            dataset_version=self.index.dataset_version,
+            benchmark_as_of=self.index.effective_as_of(None),
+            points=pts.height,
+            models=models,
+            hardware=[self.hardware_catalog[k] for k in sorted(self.hardware_catalog)],
+            frameworks=distinct("framework"),
+            precisions=distinct("precision"),
+            spec_methods=distinct("spec_method"),
+            default_pricing_table=self.default_table,
+        )
+
+    def curves(self, base: QuoteRequest, steps: int = 40) -> CurvesResponse:
+        """$/M tokens against interactivity per hardware: at each grid interactivity the best
+        recipe and offer of each hardware (what a chart draws)."""
+        self._check_keys(base)
+        table = self.table(base.pricing, base.pricing_version)
+        wl = self.index.workload(base.model, base.isl, base.osl, base.as_of, base.pooling)
+        if wl is None:
+            quote(self.index, table, base)  # raises the same helpful error as a quote
+            raise AssertionError("unreachable")
+        x = wl.curves.x
+        lo, hi = float(x.min()), float(x.max())
+        grid = np.unique(np.concatenate([np.geomspace(lo, hi, steps), x]))
+        request = msgspec.structs.replace(base, targets=[float(t) for t in grid], top=1)
+        answer = quote(self.index, table, request)
+        by_hw: dict[str, list[CurvePoint]] = {}
+        for tq in answer.targets:
+            for opt in tq.cheapest_per_hardware:
+                by_hw.setdefault(opt.hardware, []).append(
+                    CurvePoint(
+                        interactivity=tq.target_interactivity,
+                        usd_per_million_tokens=opt.usd_per_million_tokens,
+                        tput_per_gpu=opt.operating_point.tput_per_gpu,
+                        method=opt.operating_point.method,
+                        recipe_id=opt.recipe.recipe_id,
+                        recipe_label=opt.recipe.label,
+                        offer_provider=opt.offer.provider,
+                        usd_per_gpu_hour=opt.offer.usd_per_gpu_hour,
+                    )
+                )
+        return CurvesResponse(
+            model=base.model, isl=base.isl, osl=base.osl,
+            dataset_version=self.index.dataset_version,
+            benchmark_as_of=self.index.effective_as_of(base.as_of),
+            pricing_table=table.name, pricing_version=table.version,
+            token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
+            curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
+        )  # fmt: skip
+
+    def frontiers(self, model: str, isl: int, osl: int, as_of: dt.date | None, pooling: Pooling, hardware: str | None = None) -> FrontiersResponse:
+        wl = self.index.workload(model, isl, osl, as_of, pooling)
+        if wl is None:
+            raise InvalidRequest("model", f"no benchmark data for {model} at isl/osl {isl}/{osl} as of {as_of or 'latest'}")
+        frontiers = []
+        for i, row in enumerate(wl.groups.to_dicts()):
+            if hardware is not None and row["hardware"] != hardware:
+                continue
+            start, n = int(wl.curves.starts[i]), int(wl.curves.lengths[i])
+            knots = wl.knots.slice(start, n)
+            frontiers.append(
+                Frontier(
+                    curve_id=row["curve_id"], label=recipe_label(row), hardware=row["hardware"], framework=row["framework"],
+                    precision=row["precision"], spec_method=row["spec_method"], disagg=row["disagg"],
+                    gpus_per_replica=row.get("gpus_per_replica"), points=row["n_points"], dominated=row["n_points"] - n,
+                    knots=[FrontierKnot(interactivity=k["interactivity"], tput_per_gpu=k["tput_per_gpu"], conc=k["conc"], date=k["date"], source=k["source"]) for k in knots.to_dicts()],
+                )
+            )  # fmt: skip
+        return FrontiersResponse(model=model, isl=isl, osl=osl, dataset_version=self.index.dataset_version, benchmark_as_of=self.index.effective_as_of(as_of), pooling=pooling, frontiers=frontiers)
+
+    def points(self, q: PointsQuery) -> PointsPage:
+        pts = self.index.points
+        for name in ("model", "isl", "osl", "hardware", "framework", "precision"):
+            value = getattr(q, name)
+            if value is not None:
+                pts = pts.filter(pl.col(name) == value)
+        if q.date_from is not None:
+            pts = pts.filter(pl.col("date") >= q.date_from)
+        if q.date_to is not None:
+            pts = pts.filter(pl.col("date") <= q.date_to)
+        page = pts.sort(["model", "isl", "osl", "hardware", "recipe_id", "date", "conc"]).slice(q.offset, q.limit)
+        return PointsPage(dataset_version=self.index.dataset_version, total=pts.height, offset=q.offset, limit=q.limit, points=page.select([*POINT_FIELDS, "recipe_id", "gpus_per_replica"]).to_dicts())
+
+
+def shipped_service() -> Service:
+    """The service on the shipped benchmarks and price tables, no database (CLI default)."""
+    from tco.ingest.shipped import dataset_version, load_shipped_points
+    from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_catalog, load_shipped_tables
+
+    points = load_shipped_points()
+    return Service(points=points, dataset_version=dataset_version(points), tables=MemoryTables(load_shipped_tables()), catalog=load_catalog(), default_table=DEFAULT_PRICING_TABLE)
+
+
+PointsFormat = Literal["json", "csv"]

@@ -1,0 +1,150 @@
+"""Schema migrations, applied in order on open and recorded in ``schema_version``.
+
+Migrations are frozen history: never edit one that has shipped, append a new one. The DDL
+sticks to types and clauses PostgreSQL also accepts (TEXT, INTEGER, BIGINT, DOUBLE PRECISION,
+BOOLEAN, composite keys, partial unique indexes), so a PostgreSQL backend can reuse it with
+at most type tweaks. Dates and timestamps are ISO 8601 text (UTC for timestamps): readable in
+the sqlite3 shell and ordered correctly as text.
+
+Each migration is a tuple of single statements, because sqlite3's ``executescript`` commits
+the open transaction first and would make a half-applied migration possible.
+"""
+
+from __future__ import annotations
+
+_POINT_COLUMNS = """
+    "model" TEXT NOT NULL,
+    "isl" BIGINT NOT NULL,
+    "osl" BIGINT NOT NULL,
+    "hardware" TEXT NOT NULL,
+    "framework" TEXT NOT NULL,
+    "precision" TEXT NOT NULL,
+    "spec_method" TEXT NOT NULL,
+    "disagg" BOOLEAN NOT NULL,
+    "tp" BIGINT,
+    "ep" BIGINT,
+    "dp_attention" BOOLEAN,
+    "pp" BIGINT NOT NULL,
+    "prefill_tp" BIGINT,
+    "prefill_ep" BIGINT,
+    "prefill_dp_attention" BOOLEAN,
+    "prefill_num_workers" BIGINT,
+    "decode_tp" BIGINT,
+    "decode_ep" BIGINT,
+    "decode_dp_attention" BOOLEAN,
+    "decode_num_workers" BIGINT,
+    "num_prefill_gpu" BIGINT,
+    "num_decode_gpu" BIGINT,
+    "conc" BIGINT NOT NULL,
+    "date" TEXT NOT NULL,
+    "framework_version" TEXT,
+    "image" TEXT,
+    "source" TEXT NOT NULL,
+    "model_raw" TEXT,
+    "hardware_raw" TEXT,
+    "framework_raw" TEXT,
+    "precision_raw" TEXT,
+    "tput_per_gpu" DOUBLE PRECISION NOT NULL,
+    "output_tput_per_gpu" DOUBLE PRECISION,
+    "input_tput_per_gpu" DOUBLE PRECISION,
+    "interactivity" DOUBLE PRECISION NOT NULL,
+    "tpot_s" DOUBLE PRECISION NOT NULL,
+    "ttft_s" DOUBLE PRECISION,
+    "ttft_p90_s" DOUBLE PRECISION,
+    "ttft_p99_s" DOUBLE PRECISION,
+    "e2el_s" DOUBLE PRECISION"""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: pricing tables, API keys, audit, benchmark runs
+    (
+        """CREATE TABLE pricing_table (
+            name TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        # One row per immutable version. A delete appends a version with deleted = 1 (a
+        # tombstone), so version numbers are never reused and older versions stay quotable.
+        """CREATE TABLE pricing_version (
+            name TEXT NOT NULL REFERENCES pricing_table (name),
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            request_id TEXT,
+            description TEXT NOT NULL,
+            deleted BOOLEAN NOT NULL,
+            offer_count INTEGER NOT NULL,
+            summary_json TEXT NOT NULL,
+            PRIMARY KEY (name, version)
+        )""",
+        """CREATE TABLE offer (
+            name TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            ordinal INTEGER NOT NULL,
+            hardware TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            usd_per_gpu_hour DOUBLE PRECISION NOT NULL,
+            region TEXT,
+            effective_from TEXT,
+            source TEXT NOT NULL,
+            source_date TEXT,
+            notes TEXT,
+            currency TEXT NOT NULL,
+            PRIMARY KEY (name, version, ordinal),
+            FOREIGN KEY (name, version) REFERENCES pricing_version (name, version)
+        )""",
+        # Only the SHA-256 of a key is stored; the hash is the primary key (the lookup path).
+        """CREATE TABLE api_key (
+            key_hash TEXT PRIMARY KEY,
+            prefix TEXT NOT NULL,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('viewer', 'editor', 'admin')),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        # A name may be reused once its previous key is revoked (key rotation).
+        "CREATE UNIQUE INDEX api_key_active_name ON api_key (name) WHERE revoked_at IS NULL",
+        # seq is assigned as MAX + 1 inside the (serialized) write transaction rather than by
+        # an auto-increment, whose syntax differs between SQLite and PostgreSQL.
+        """CREATE TABLE audit (
+            seq BIGINT PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            request_id TEXT,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            summary_json TEXT NOT NULL
+        )""",
+        # A single-row counter bumped in the same transaction as every ingest or run delete,
+        # so the app can tell cheaply whether its frontier index is stale.
+        """CREATE TABLE dataset_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation BIGINT NOT NULL
+        )""",
+        "INSERT INTO dataset_state (id, generation) VALUES (1, 0)",
+        """CREATE TABLE run (
+            id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            request_id TEXT,
+            source TEXT NOT NULL,
+            format TEXT NOT NULL,
+            row_count INTEGER NOT NULL,
+            duplicates INTEGER NOT NULL,
+            deleted_at TEXT,
+            -- The run's stored points as an Arrow IPC (zstd) frame in POINT_SCHEMA: a cache
+            -- written in the same transaction as the point rows, so loading the dataset is a
+            -- few blob reads instead of millions of Python values (PostgreSQL: BYTEA).
+            frame BLOB
+        )""",
+        f"""CREATE TABLE point (
+            run_id TEXT NOT NULL REFERENCES run (id),
+            ordinal INTEGER NOT NULL,
+            point_hash TEXT NOT NULL,{_POINT_COLUMNS},
+            PRIMARY KEY (run_id, ordinal)
+        )""",
+        # The idempotency guarantee: one stored row per measurement, whichever run brought it.
+        "CREATE UNIQUE INDEX point_hash_unique ON point (point_hash)",
+    ),
+)

@@ -1,0 +1,990 @@
+"""The SQLite store: one file, no server, stdlib ``sqlite3`` only.
+
+Concurrency model: one WRITER connection behind a lock, plus a pool of READER connections.
+- Writes are serialized by the lock (SQLite admits one writer at a time anyway, so the lock
+  costs nothing and spares in-process writers the busy-wait). Each write is one
+  ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the first read, so a
+  read-check-write (optimistic concurrency, duplicate checks) cannot interleave with another
+  writer, in this process or another (a CLI import while the server runs, several workers),
+  which waits up to the busy timeout.
+- Reads borrow a pooled connection (``query_only``) and run in their own transaction: in WAL
+  mode they see a consistent snapshot and never wait for a writer, so a 100k-row ingest does not
+  stall quotes or key checks. A pool (not thread-locals) keeps the number of connections at the
+  peak concurrency and lets ``close()`` close every one of them deterministically.
+- ``:memory:`` has no shared file, so there everything uses the writer connection.
+
+Durability: WAL journal with ``synchronous=FULL``: a write is acknowledged only after its
+commit record is fsynced, so a ``kill -9`` (or power loss) never loses an acknowledged write.
+
+Every statement outside this module's PRAGMAs and ``BEGIN IMMEDIATE`` is portable SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import queue
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import polars as pl
+
+from tco.domain.points import (
+    POINT_FIELDS,
+    POINT_SCHEMA,
+    Point,
+    empty_points_frame,
+    points_frame,
+)
+from tco.domain.pricing import Offer, PricingTable
+from tco.store.base import (
+    KEY_DISPLAY_CHARS,
+    AuditEntry,
+    Conflict,
+    Dataset,
+    InvalidData,
+    KeyInfo,
+    NotFound,
+    PreconditionFailed,
+    Role,
+    RunInfo,
+    RunResult,
+    StoreError,
+    TableInfo,
+    VersionInfo,
+    VersionSummary,
+    hash_api_key,
+    new_api_key,
+    point_hash,
+    summarize_offers,
+)
+from tco.store.schema import MIGRATIONS
+
+BUSY_TIMEOUT_S = 10.0
+
+_OFFER_COLUMNS = (
+    "hardware",
+    "provider",
+    "kind",
+    "usd_per_gpu_hour",
+    "region",
+    "effective_from",
+    "source",
+    "source_date",
+    "notes",
+    "currency",
+)
+_POINT_COLUMN_SQL = ", ".join(f'"{name}"' for name in POINT_FIELDS)
+_DATE_INDEXES = tuple(i for i, n in enumerate(POINT_FIELDS) if POINT_SCHEMA[n] == pl.Date())
+_BOOL_INDEXES = tuple(i for i, n in enumerate(POINT_FIELDS) if POINT_SCHEMA[n] == pl.Boolean())
+_IN_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _ts(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _opt_ts(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text)
+
+
+def _json(value: object) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def database_path(url: str | Path) -> str:
+    """``sqlite:///rel/path``, ``sqlite:////abs/path``, a plain path, or ``:memory:``."""
+    text = str(url)
+    if text.startswith("sqlite://"):
+        text = text.removeprefix("sqlite://")
+        text = text.removeprefix("/")  # sqlite:///x is relative; sqlite:////x keeps one slash
+        return text or ":memory:"
+    if "://" in text:
+        scheme = text.split("://", 1)[0]
+        raise StoreError(f"unsupported database URL scheme {scheme!r}; use sqlite:///PATH")
+    return text
+
+
+class SqliteStore:
+    """The default :class:`~tco.store.base.Store`. Use as a context manager or call close()."""
+
+    def __init__(self, path_or_url: str | Path = ":memory:") -> None:
+        path = database_path(path_or_url)
+        self.path = path
+        self._memory = path == ":memory:"
+        if not self._memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._all_readers: list[sqlite3.Connection] = []
+        self._closed = False
+        self._writer = self._connect()
+        try:
+            if not self._memory:
+                mode = self._writer.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(f"could not enable WAL on {path} (journal mode {mode})")
+            self._writer.execute("PRAGMA synchronous=FULL")
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
+
+    # ------------------------------------------------------------------------- plumbing
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._writer.close()
+            for conn in self._all_readers:
+                conn.close()
+            self._all_readers.clear()
+
+    def _connect(self, *, read_only: bool = False) -> sqlite3.Connection:
+        # isolation_level=None: sqlite3 never opens transactions implicitly; every transaction
+        # here is an explicit BEGIN ... COMMIT. check_same_thread=False: connections move
+        # between threads, but the lock / the pool hand each to one thread at a time.
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
+        )
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        if read_only:
+            conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed")
+
+    @contextmanager
+    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """One transaction: a write on the writer under the lock, a read on a pooled reader."""
+        if write or self._memory:
+            with self._lock:
+                self._check_open()
+                with _transaction(self._writer, "BEGIN IMMEDIATE" if write else "BEGIN"):
+                    yield self._writer
+            return
+        conn = self._borrow()
+        try:
+            with _transaction(conn, "BEGIN"):
+                yield conn
+        finally:
+            self._readers.put(conn)
+
+    def _borrow(self) -> sqlite3.Connection:
+        self._check_open()
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                self._check_open()
+                conn = self._connect(read_only=True)
+                self._all_readers.append(conn)
+                return conn
+
+    def _migrate(self) -> None:
+        # IMMEDIATE: two processes opening a new file at once apply each migration once.
+        with self._tx(write=True) as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            current = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 0
+            if current > len(MIGRATIONS):
+                raise StoreError(
+                    f"database schema version {current} is newer than this tco supports "
+                    f"({len(MIGRATIONS)}); upgrade tco"
+                )
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+                    (version, _now()),
+                )
+
+    def schema_version(self) -> int:
+        with self._tx(write=False) as conn:
+            return int(conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+
+    def _audit(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        actor: str,
+        request_id: str | None,
+        action: str,
+        target: str,
+        summary: object,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit (seq, at, actor, request_id, action, target, summary_json) "
+            "SELECT COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM audit",
+            (_now(), actor, request_id, action, target, _json(summary)),
+        )
+
+    # ------------------------------------------------------------------- pricing tables
+
+    def list_tables(self) -> list[TableInfo]:
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                "SELECT v.name, v.version, v.description, v.offer_count, v.created_at, "
+                "v.created_by FROM pricing_table t JOIN pricing_version v ON v.name = t.name "
+                "WHERE t.deleted_at IS NULL AND v.version = "
+                "(SELECT MAX(m.version) FROM pricing_version m WHERE m.name = t.name) "
+                "ORDER BY v.name"
+            ).fetchall()
+        return [
+            TableInfo(
+                name=r[0],
+                version=r[1],
+                description=r[2],
+                offer_count=r[3],
+                updated_at=_ts(r[4]),
+                updated_by=r[5],
+            )
+            for r in rows
+        ]
+
+    def get_table(self, name: str, version: int | None = None) -> PricingTable:
+        with self._tx(write=False) as conn:
+            latest, deleted = self._latest(conn, name)
+            if version is None:
+                if deleted:
+                    raise NotFound(
+                        f"pricing table {name!r} was deleted (version {latest}); "
+                        "older versions remain readable with ?version="
+                    )
+                version = latest
+            return self._read_version(conn, name, version)
+
+    def _latest(self, conn: sqlite3.Connection, name: str) -> tuple[int, bool]:
+        """(latest version, deleted?) of a table; NotFound if it never existed."""
+        row = conn.execute(
+            "SELECT v.version, v.deleted FROM pricing_version v WHERE v.name = ? AND v.version ="
+            " (SELECT MAX(m.version) FROM pricing_version m WHERE m.name = ?)",
+            (name, name),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"pricing table {name!r} does not exist")
+        return int(row[0]), bool(row[1])
+
+    def _read_version(self, conn: sqlite3.Connection, name: str, version: int) -> PricingTable:
+        row = conn.execute(
+            "SELECT description, created_at, created_by, deleted FROM pricing_version "
+            "WHERE name = ? AND version = ?",
+            (name, version),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"pricing table {name!r} has no version {version}")
+        if row[3]:
+            raise NotFound(f"version {version} of pricing table {name!r} is its deletion")
+        return PricingTable(
+            name=name,
+            version=version,
+            description=row[0],
+            offers=tuple(self._read_offers(conn, name, version)),
+            created_at=_ts(row[1]),
+            created_by=row[2],
+        )
+
+    def _read_offers(self, conn: sqlite3.Connection, name: str, version: int) -> list[Offer]:
+        rows = conn.execute(
+            f"SELECT {', '.join(_OFFER_COLUMNS)} FROM offer "
+            "WHERE name = ? AND version = ? ORDER BY ordinal",
+            (name, version),
+        ).fetchall()
+        offers = []
+        for r in rows:
+            fields = dict(zip(_OFFER_COLUMNS, r, strict=True))
+            if fields["effective_from"] is not None:
+                fields["effective_from"] = dt.date.fromisoformat(fields["effective_from"])
+            offers.append(Offer(**fields))
+        return offers
+
+    def _write_version(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        name: str,
+        version: int,
+        description: str,
+        offers: Sequence[Offer],
+        deleted: bool,
+        actor: str,
+        request_id: str | None,
+        action: str,
+    ) -> PricingTable:
+        previous: list[Offer] = []
+        if version > 1:
+            prev_deleted = conn.execute(
+                "SELECT deleted FROM pricing_version WHERE name = ? AND version = ?",
+                (name, version - 1),
+            ).fetchone()[0]
+            # Re-created after a delete: the diff is against nothing (everything is added).
+            if not prev_deleted:
+                previous = self._read_offers(conn, name, version - 1)
+        summary = summarize_offers(previous, offers)
+        created_at = _now()
+        try:
+            conn.execute(
+                "INSERT INTO pricing_version (name, version, created_at, created_by, request_id,"
+                " description, deleted, offer_count, summary_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    name,
+                    version,
+                    created_at,
+                    actor,
+                    request_id,
+                    description,
+                    deleted,
+                    len(offers),
+                    _json(summary),
+                ),
+            )
+        except sqlite3.IntegrityError:
+            # Unreachable under BEGIN IMMEDIATE; the (name, version) key is the backstop for
+            # backends whose transactions do not serialize the read-check-write.
+            raise PreconditionFailed(version, target=f"pricing table {name!r}") from None
+        conn.executemany(
+            f"INSERT INTO offer (name, version, ordinal, {', '.join(_OFFER_COLUMNS)}) "
+            f"VALUES (?, ?, ?{', ?' * len(_OFFER_COLUMNS)})",
+            [
+                (
+                    name,
+                    version,
+                    i,
+                    o.hardware,
+                    o.provider,
+                    o.kind,
+                    float(o.usd_per_gpu_hour),
+                    o.region,
+                    None if o.effective_from is None else o.effective_from.isoformat(),
+                    o.source,
+                    o.source_date,
+                    o.notes,
+                    o.currency,
+                )
+                for i, o in enumerate(offers)
+            ],
+        )
+        self._audit(
+            conn,
+            actor=actor,
+            request_id=request_id,
+            action=action,
+            target=f"pricing_table:{name}@{version}",
+            summary={
+                "version": version,
+                "offer_count": summary.offer_count,
+                "added": summary.added,
+                "removed": summary.removed,
+                "changed": summary.changed,
+            },
+        )
+        return PricingTable(
+            name=name,
+            version=version,
+            description=description,
+            offers=tuple(offers),
+            created_at=_ts(created_at),
+            created_by=actor,
+        )
+
+    def create_table(
+        self,
+        name: str,
+        description: str,
+        offers: Sequence[Offer],
+        *,
+        actor: str,
+        request_id: str | None,
+    ) -> PricingTable:
+        if not name:
+            raise InvalidData("a pricing table needs a name")
+        with self._tx(write=True) as conn:
+            return self._create(
+                conn,
+                name=name,
+                description=description,
+                offers=offers,
+                actor=actor,
+                request_id=request_id,
+            )
+
+    @staticmethod
+    def _table_row(conn: sqlite3.Connection, name: str) -> tuple[str | None] | None:
+        """(deleted_at,) of a table ever created, else None."""
+        row = conn.execute("SELECT deleted_at FROM pricing_table WHERE name = ?", (name,))
+        return row.fetchone()  # type: ignore[no-any-return]
+
+    def _create(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        name: str,
+        description: str,
+        offers: Sequence[Offer],
+        actor: str,
+        request_id: str | None,
+    ) -> PricingTable:
+        row = self._table_row(conn, name)
+        if row is None:
+            conn.execute(
+                "INSERT INTO pricing_table (name, created_at) VALUES (?, ?)", (name, _now())
+            )
+            version = 1
+        elif row[0] is None:
+            raise Conflict(f"pricing table {name!r} already exists")
+        else:
+            # A deleted name may be reused; versions continue after the tombstone so that
+            # (name, version) always means the same prices.
+            conn.execute("UPDATE pricing_table SET deleted_at = NULL WHERE name = ?", (name,))
+            version = self._latest(conn, name)[0] + 1
+        return self._write_version(
+            conn,
+            name=name,
+            version=version,
+            description=description,
+            offers=offers,
+            deleted=False,
+            actor=actor,
+            request_id=request_id,
+            action="pricing.create",
+        )
+
+    def _check_expected(self, conn: sqlite3.Connection, name: str, expected: int) -> int:
+        latest, deleted = self._latest(conn, name)
+        if deleted:
+            raise NotFound(f"pricing table {name!r} was deleted (version {latest})")
+        if latest != expected:
+            raise PreconditionFailed(latest, target=f"pricing table {name!r}", expected=expected)
+        return latest
+
+    def replace_table(
+        self,
+        name: str,
+        description: str,
+        offers: Sequence[Offer],
+        *,
+        expected_version: int,
+        actor: str,
+        request_id: str | None,
+    ) -> PricingTable:
+        # The version check and the insert share one IMMEDIATE transaction: of N concurrent
+        # replaces naming the same version, exactly one sees it as latest.
+        with self._tx(write=True) as conn:
+            latest = self._check_expected(conn, name, expected_version)
+            return self._write_version(
+                conn,
+                name=name,
+                version=latest + 1,
+                description=description,
+                offers=offers,
+                deleted=False,
+                actor=actor,
+                request_id=request_id,
+                action="pricing.replace",
+            )
+
+    def delete_table(
+        self, name: str, *, expected_version: int, actor: str, request_id: str | None
+    ) -> int:
+        """Soft delete: append a tombstone version. Returns the tombstone's version number."""
+        with self._tx(write=True) as conn:
+            latest = self._check_expected(conn, name, expected_version)
+            description = conn.execute(
+                "SELECT description FROM pricing_version WHERE name = ? AND version = ?",
+                (name, latest),
+            ).fetchone()[0]
+            conn.execute("UPDATE pricing_table SET deleted_at = ? WHERE name = ?", (_now(), name))
+            self._write_version(
+                conn,
+                name=name,
+                version=latest + 1,
+                description=description,
+                offers=(),
+                deleted=True,
+                actor=actor,
+                request_id=request_id,
+                action="pricing.delete",
+            )
+            return latest + 1
+
+    def list_versions(self, name: str) -> list[VersionInfo]:
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                "SELECT version, created_at, created_by, request_id, description, deleted, "
+                "summary_json FROM pricing_version WHERE name = ? ORDER BY version",
+                (name,),
+            ).fetchall()
+        if not rows:
+            raise NotFound(f"pricing table {name!r} does not exist")
+        return [
+            VersionInfo(
+                version=r[0],
+                created_at=_ts(r[1]),
+                created_by=r[2],
+                request_id=r[3],
+                description=r[4],
+                deleted=bool(r[5]),
+                summary=msgspec.json.decode(r[6], type=VersionSummary),
+            )
+            for r in rows
+        ]
+
+    def seed_tables(self, tables: Sequence[PricingTable]) -> list[str]:
+        """Create each shipped table that has never existed; returns the names created.
+
+        A table the user edited or deleted is left alone: existence (even as a tombstone) is
+        checked, never content, so restarts cannot resurrect or overwrite anything.
+        """
+        seeded = []
+        for table in tables:
+            with self._tx(write=True) as conn:
+                if self._table_row(conn, table.name) is not None:
+                    continue
+                self._create(
+                    conn,
+                    name=table.name,
+                    description=table.description,
+                    offers=table.offers,
+                    actor="seed",
+                    request_id=None,
+                )
+            seeded.append(table.name)
+        return seeded
+
+    # ------------------------------------------------------------------------- API keys
+
+    @staticmethod
+    def _key_info(row: Sequence[Any]) -> KeyInfo:
+        return KeyInfo(
+            name=row[0],
+            prefix=row[1],
+            role=Role.parse(row[2]),
+            created_at=_ts(row[3]),
+            created_by=row[4],
+            revoked_at=_opt_ts(row[5]),
+        )
+
+    _KEY_COLUMNS = "name, prefix, role, created_at, created_by, revoked_at"
+
+    def create_key(
+        self, name: str, role: Role | str, *, actor: str = "cli", request_id: str | None = None
+    ) -> str:
+        """Create a key and return its plaintext: the only time it exists outside the caller."""
+        role = Role.parse(role)
+        if not name:
+            raise InvalidData("an API key needs a name")
+        plaintext = new_api_key()
+        prefix = plaintext[:KEY_DISPLAY_CHARS]
+        with self._tx(write=True) as conn:
+            active = conn.execute(
+                "SELECT 1 FROM api_key WHERE name = ? AND revoked_at IS NULL", (name,)
+            ).fetchone()
+            if active is not None:
+                raise Conflict(f"an active API key named {name!r} already exists")
+            conn.execute(
+                "INSERT INTO api_key (key_hash, prefix, name, role, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (hash_api_key(plaintext), prefix, name, role.name.lower(), _now(), actor),
+            )
+            self._audit(
+                conn,
+                actor=actor,
+                request_id=request_id,
+                action="key.create",
+                target=f"api_key:{name}",
+                summary={"role": role.name.lower(), "prefix": prefix},
+            )
+        return plaintext
+
+    def authenticate(self, plaintext: str) -> KeyInfo | None:
+        """The active key with this plaintext, or None."""
+        # The lookup is by the SHA-256 of the key, so response timing depends only on a hash
+        # an attacker cannot steer toward a stored one; no secret is compared byte by byte.
+        digest = hash_api_key(plaintext)
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                f"SELECT {self._KEY_COLUMNS} FROM api_key "
+                "WHERE key_hash = ? AND revoked_at IS NULL",
+                (digest,),
+            ).fetchone()
+        return None if row is None else self._key_info(row)
+
+    def list_keys(self) -> list[KeyInfo]:
+        """Every key, revoked ones included (with revoked_at), oldest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {self._KEY_COLUMNS} FROM api_key ORDER BY created_at, name"
+            ).fetchall()
+        return [self._key_info(r) for r in rows]
+
+    def revoke_key(
+        self, name_or_prefix: str, *, actor: str = "cli", request_id: str | None = None
+    ) -> KeyInfo:
+        """Revoke the active key with this name, or else whose display prefix starts so."""
+        with self._tx(write=True) as conn:
+            rows = conn.execute(
+                f"SELECT key_hash, {self._KEY_COLUMNS} FROM api_key "
+                "WHERE revoked_at IS NULL AND name = ?",
+                (name_or_prefix,),
+            ).fetchall()
+            if not rows and len(name_or_prefix) >= len("tco_") + 4:
+                rows = conn.execute(
+                    f"SELECT key_hash, {self._KEY_COLUMNS} FROM api_key "
+                    "WHERE revoked_at IS NULL AND prefix LIKE ? ESCAPE '\\'",
+                    (_like_prefix(name_or_prefix[:KEY_DISPLAY_CHARS]),),
+                ).fetchall()
+            if not rows:
+                raise NotFound(f"no active API key named or prefixed {name_or_prefix!r}")
+            if len(rows) > 1:
+                raise Conflict(f"{name_or_prefix!r} matches {len(rows)} keys; give the name")
+            revoked_at = _now()
+            conn.execute(
+                "UPDATE api_key SET revoked_at = ? WHERE key_hash = ?", (revoked_at, rows[0][0])
+            )
+            info = msgspec.structs.replace(self._key_info(rows[0][1:]), revoked_at=_ts(revoked_at))
+            self._audit(
+                conn,
+                actor=actor,
+                request_id=request_id,
+                action="key.revoke",
+                target=f"api_key:{info.name}",
+                summary={"prefix": info.prefix},
+            )
+        return info
+
+    # ---------------------------------------------------------------------------- audit
+
+    def list_audit(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest ``limit`` entries, newest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                "SELECT seq, at, actor, request_id, action, target, summary_json FROM audit "
+                "ORDER BY seq DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            AuditEntry(
+                seq=r[0],
+                at=_ts(r[1]),
+                actor=r[2],
+                request_id=r[3],
+                action=r[4],
+                target=r[5],
+                summary=msgspec.json.decode(r[6]),
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------- benchmark runs
+
+    def add_run(
+        self,
+        points: Sequence[Point],
+        *,
+        source: str,
+        format: str,
+        actor: str,
+        request_id: str | None,
+    ) -> RunResult:
+        """Store a run's points atomically; rows already stored (by content) are skipped."""
+        run_id = "run_" + uuid.uuid4().hex[:16]
+        # The CPU work (hashing, row tuples, the frame) happens before taking the write lock.
+        try:
+            hashes = [point_hash(p) for p in points]
+            rows = [
+                _point_row(run_id, i, h, p)
+                for i, (h, p) in enumerate(zip(hashes, points, strict=True))
+            ]
+            frame = points_frame(points)
+        except (pl.exceptions.PolarsError, TypeError, ValueError, AttributeError) as exc:
+            raise InvalidData(
+                f"run not stored, a point has a value of the wrong type: {exc}"
+            ) from exc
+        try:
+            return self._add_run(
+                run_id=run_id,
+                rows=rows,
+                hashes=hashes,
+                frame=frame,
+                source=source,
+                format=format,
+                actor=actor,
+                request_id=request_id,
+            )
+        except _NothingNew as nothing:
+            return nothing.result
+
+    def _add_run(
+        self,
+        *,
+        run_id: str,
+        rows: list[tuple[object, ...]],
+        hashes: list[str],
+        frame: pl.DataFrame,
+        source: str,
+        format: str,
+        actor: str,
+        request_id: str | None,
+    ) -> RunResult:
+        with self._tx(write=True) as conn:
+            conn.execute(
+                "INSERT INTO run (id, created_at, created_by, request_id, source, format, "
+                "row_count, duplicates) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
+                (run_id, _now(), actor, request_id, source, format),
+            )
+            before = conn.total_changes
+            try:
+                conn.executemany(
+                    f"INSERT INTO point (run_id, ordinal, point_hash, {_POINT_COLUMN_SQL}) "
+                    f"VALUES (?, ?, ?{', ?' * len(POINT_FIELDS)}) "
+                    "ON CONFLICT (point_hash) DO NOTHING",
+                    rows,
+                )
+            except sqlite3.IntegrityError as exc:
+                # NOT NULL on a required field (None, or NaN, which SQLite stores as NULL).
+                raise InvalidData(f"run not stored, a point breaks a constraint: {exc}") from exc
+            added = conn.total_changes - before
+            duplicates = len(rows) - added
+            existing = self._runs_holding(conn, hashes, run_id) if duplicates else ()
+            if added == 0:
+                # Nothing new: roll back (no run recorded, generation and indexes untouched).
+                raise _NothingNew(
+                    RunResult(
+                        run_id=None,
+                        rows_added=0,
+                        duplicates=duplicates,
+                        existing_run_ids=existing,
+                        dataset_generation=self._generation(conn),
+                    )
+                )
+            if duplicates:
+                stored = conn.execute(
+                    "SELECT ordinal FROM point WHERE run_id = ? ORDER BY ordinal", (run_id,)
+                )
+                frame = frame[[r[0] for r in stored]]
+            conn.execute(
+                "UPDATE run SET row_count = ?, duplicates = ?, frame = ? WHERE id = ?",
+                (added, duplicates, _frame_blob(frame), run_id),
+            )
+            generation = self._bump_generation(conn)
+            self._audit(
+                conn,
+                actor=actor,
+                request_id=request_id,
+                action="run.ingest",
+                target=f"run:{run_id}",
+                summary={
+                    "rows_added": added,
+                    "duplicates": duplicates,
+                    "source": source,
+                    "format": format,
+                },
+            )
+        return RunResult(
+            run_id=run_id,
+            rows_added=added,
+            duplicates=duplicates,
+            existing_run_ids=existing,
+            dataset_generation=generation,
+        )
+
+    @staticmethod
+    def _runs_holding(
+        conn: sqlite3.Connection, hashes: Sequence[str], exclude: str
+    ) -> tuple[str, ...]:
+        found: set[str] = set()
+        unique = sorted(set(hashes))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start : start + _IN_CHUNK]
+            found.update(
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT run_id FROM point WHERE run_id <> ? AND point_hash IN "
+                    f"({', '.join('?' * len(chunk))})",
+                    (exclude, *chunk),
+                )
+            )
+        return tuple(sorted(found))
+
+    @staticmethod
+    def _generation(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT generation FROM dataset_state WHERE id = 1").fetchone()[0])
+
+    def _bump_generation(self, conn: sqlite3.Connection) -> int:
+        conn.execute("UPDATE dataset_state SET generation = generation + 1 WHERE id = 1")
+        return self._generation(conn)
+
+    def dataset_generation(self) -> int:
+        with self._tx(write=False) as conn:
+            return self._generation(conn)
+
+    _RUN_COLUMNS = "id, created_at, created_by, request_id, source, format, row_count, duplicates"
+
+    @staticmethod
+    def _run_info(r: Sequence[Any]) -> RunInfo:
+        return RunInfo(
+            id=r[0],
+            created_at=_ts(r[1]),
+            created_by=r[2],
+            request_id=r[3],
+            source=r[4],
+            format=r[5],
+            row_count=r[6],
+            duplicates=r[7],
+        )
+
+    def list_runs(self) -> list[RunInfo]:
+        """Live runs, newest first."""
+        with self._tx(write=False) as conn:
+            rows = conn.execute(
+                f"SELECT {self._RUN_COLUMNS} FROM run WHERE deleted_at IS NULL "
+                "ORDER BY created_at DESC, id"
+            ).fetchall()
+        return [self._run_info(r) for r in rows]
+
+    def get_run(self, run_id: str) -> tuple[RunInfo, list[Point]]:
+        with self._tx(write=False) as conn:
+            row = conn.execute(
+                f"SELECT {self._RUN_COLUMNS} FROM run WHERE id = ? AND deleted_at IS NULL",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"run {run_id!r} does not exist")
+            rows = conn.execute(
+                f"SELECT {_POINT_COLUMN_SQL} FROM point WHERE run_id = ? ORDER BY ordinal",
+                (run_id,),
+            ).fetchall()
+        return self._run_info(row), [_row_point(r) for r in rows]
+
+    def delete_run(self, run_id: str, *, actor: str, request_id: str | None) -> int:
+        """Delete a run's points (the run record stays, marked deleted, for the audit trail).
+
+        The points are removed rather than hidden so that re-posting them later stores them
+        again. Returns the new dataset generation.
+        """
+        with self._tx(write=True) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM run WHERE id = ? AND deleted_at IS NULL", (run_id,)
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"run {run_id!r} does not exist")
+            removed = conn.execute("DELETE FROM point WHERE run_id = ?", (run_id,)).rowcount
+            conn.execute(
+                "UPDATE run SET deleted_at = ?, frame = NULL WHERE id = ?", (_now(), run_id)
+            )
+            generation = self._bump_generation(conn)
+            self._audit(
+                conn,
+                actor=actor,
+                request_id=request_id,
+                action="run.delete",
+                target=f"run:{run_id}",
+                summary={"rows_removed": removed},
+            )
+        return generation
+
+    def load_dataset(self) -> Dataset:
+        """Every stored point as the canonical frame, with the generation it was read at.
+
+        One read transaction (a consistent snapshot): the generation always describes exactly
+        these points. Row order is stable: runs oldest first, rows in posted order.
+        """
+        with self._tx(write=False) as conn:
+            generation = self._generation(conn)
+            blobs = conn.execute(
+                "SELECT frame FROM run WHERE deleted_at IS NULL ORDER BY created_at, id"
+            ).fetchall()
+        frames = [_blob_frame(blob) for (blob,) in blobs]
+        points = pl.concat(frames, how="vertical") if frames else empty_points_frame()
+        return Dataset(generation=generation, points=points)
+
+    def load_points(self) -> pl.DataFrame:
+        return self.load_dataset().points
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
+    conn.execute(begin)
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+class _NothingNew(Exception):  # noqa: N818 - control flow, never escapes this module
+    """Aborts an ingest transaction that added no rows, carrying the answer."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.result = result
+
+
+# ------------------------------------------------------------------------ row conversion
+
+
+def _like_prefix(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped + "%"
+
+
+def _point_row(run_id: str, ordinal: int, digest: str, point: Point) -> tuple[object, ...]:
+    values: list[object] = list(msgspec.structs.astuple(point))
+    for i in _DATE_INDEXES:
+        # Explicit ISO text: sqlite3's implicit date adapter is deprecated since Python 3.12.
+        values[i] = values[i].isoformat()  # type: ignore[attr-defined]
+    return (run_id, ordinal, digest, *values)
+
+
+def _row_point(row: Sequence[Any]) -> Point:
+    values = list(row)
+    for i in _DATE_INDEXES:
+        values[i] = dt.date.fromisoformat(values[i])
+    for i in _BOOL_INDEXES:
+        if values[i] is not None:
+            values[i] = bool(values[i])
+    return Point(**dict(zip(POINT_FIELDS, values, strict=True)))
+
+
+def _frame_blob(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="zstd")
+    return buffer.getvalue()
+
+
+def _blob_frame(blob: bytes) -> pl.DataFrame:
+    frame = pl.read_ipc(io.BytesIO(blob))
+    if frame.schema != POINT_SCHEMA:
+        # Written before Point gained a field (or a column changed type): conform, so one
+        # frame schema reaches the index whatever release wrote the run.
+        frame = frame.select(
+            (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in POINT_SCHEMA.items()
+        )
+    return frame
