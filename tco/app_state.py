@@ -37,4 +37,10 @@ def service_from_store(database: str | Path, *, shipped_data: bool = True) -> Se
 
     store = open_seeded_store(database)
     points, version = dataset_frame(store, shipped_data)
-    return Service(points=points, dataset_version=version, tables=store, catalog=load_catalog(), default_table=DEFAULT_PRICING_TABLE)
+    return Service(
+        points=points,
+        dataset_version=version,
+        tables=store,
+        catalog=load_catalog(),
+        default_table=DEFAULT_PRICING_TABLE,
+    )

@@ -61,7 +61,9 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             print("    no option reaches this target with a priced offer")
         for o in tq.options:
             op = o.operating_point
-            print(f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}")
+            print(
+                f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
+            )
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
                   f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
@@ -69,7 +71,10 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             best = ", ".join(f"{u.hardware} {u.max_interactivity:.1f}" for u in tq.unreachable[:5])
             print(f"    {tq.unreachable_total} recipe(s) cannot reach it (max tok/s/user: {best})")
         if tq.excluded_total:
-            print(f"    {tq.excluded_total} recipe(s) excluded: " + "; ".join(sorted({f'{e.hardware}: {e.reason}' for e in tq.excluded})))
+            print(
+                f"    {tq.excluded_total} recipe(s) excluded: "
+                + "; ".join(sorted({f"{e.hardware}: {e.reason}" for e in tq.excluded}))
+            )
 
 
 def _print_compare(answer: CompareResponse, fmt: str) -> None:
@@ -80,7 +85,9 @@ def _print_compare(answer: CompareResponse, fmt: str) -> None:
     if fmt == "csv":
         sys.stdout.write(rows_to_csv(rows))
         return
-    print(f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}")
+    print(
+        f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}"
+    )
     for r in rows:
         gain = r["gain"]
         print(f"  {r['view']:<16} {r['at']:>8g}  baseline {r['baseline_value']!s:>10} ({r['baseline_method']})  "
@@ -104,24 +111,38 @@ def _selector(text: str) -> SeriesSelector:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="tco", description="Cost per million tokens for LLM inference hardware.")
+    parser = argparse.ArgumentParser(
+        prog="tco", description="Cost per million tokens for LLM inference hardware."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default=os.environ.get("TCO_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("TCO_PORT", "8000")))
-    serve.add_argument("--database", default=os.environ.get("TCO_DATABASE_URL", DEFAULT_DATABASE_URL))
+    serve.add_argument(
+        "--database", default=os.environ.get("TCO_DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-shipped-data", action="store_true", help="start with only the runs in the database")
+    serve.add_argument(
+        "--no-shipped-data", action="store_true", help="start with only the runs in the database"
+    )
 
     q = sub.add_parser("quote", help="cheapest hardware + recipe + offer per target")
     q.add_argument("--model", required=True)
     q.add_argument("--isl", type=int, required=True)
     q.add_argument("--osl", type=int, required=True)
-    q.add_argument("--target", type=float, action="append", required=True, help="tok/s/user; repeat for several")
+    q.add_argument(
+        "--target",
+        type=float,
+        action="append",
+        required=True,
+        help="tok/s/user; repeat for several",
+    )
     q.add_argument("--pricing")
     q.add_argument("--pricing-version", type=int)
-    q.add_argument("--price", action="append", default=[], metavar="HW=USD", help="price override, $/GPU-hour")
+    q.add_argument(
+        "--price", action="append", default=[], metavar="HW=USD", help="price override, $/GPU-hour"
+    )
     q.add_argument("--token-basis", choices=["total", "output", "input"], default="total")
     q.add_argument("--utilization", type=float, default=1.0)
     q.add_argument("--interpolation", choices=["linear", "monotone", "measured"], default="linear")
@@ -130,14 +151,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--hardware", action="append")
     q.add_argument("--as-of", type=dt.date.fromisoformat)
     q.add_argument("--top", type=int, default=5)
-    q.add_argument("--database", help="read prices and runs from this store instead of the shipped files")
+    q.add_argument(
+        "--database", help="read prices and runs from this store instead of the shipped files"
+    )
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     c = sub.add_parser("compare", help="compare two measured series (baseline vs candidate)")
     c.add_argument("--model", required=True)
     c.add_argument("--isl", type=int, required=True)
     c.add_argument("--osl", type=int, required=True)
-    c.add_argument("--baseline", required=True, metavar="k=v,...", help="e.g. hardware=mi355x,tp=8,date=2026-03-01")
+    c.add_argument(
+        "--baseline",
+        required=True,
+        metavar="k=v,...",
+        help="e.g. hardware=mi355x,tp=8,date=2026-03-01",
+    )
     c.add_argument("--candidate", required=True, metavar="k=v,...")
     c.add_argument("--at-concurrency", type=int, action="append", default=[])
     c.add_argument("--at-throughput", type=float, action="append", default=[])
@@ -166,7 +194,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from tco.api.server import serve
 
-        return serve(host=args.host, port=args.port, database=args.database, workers=args.workers, shipped_data=not args.no_shipped_data)
+        return serve(
+            host=args.host,
+            port=args.port,
+            database=args.database,
+            workers=args.workers,
+            shipped_data=not args.no_shipped_data,
+        )
     if args.command == "openapi":
         from tco.api.app import openapi_json
 

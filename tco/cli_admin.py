@@ -13,8 +13,14 @@ def add_admin_commands(sub: Any) -> None:
     create = keys_sub.add_parser("create", help="create a key; prints it once, on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["viewer", "editor", "admin"], required=True)
-    for p in (create, keys_sub.add_parser("list", help="list keys (never the secret)"), revoke := keys_sub.add_parser("revoke", help="revoke a key")):
-        p.add_argument("--database", default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db"))
+    for p in (
+        create,
+        keys_sub.add_parser("list", help="list keys (never the secret)"),
+        revoke := keys_sub.add_parser("revoke", help="revoke a key"),
+    ):
+        p.add_argument(
+            "--database", default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db")
+        )
     revoke.add_argument("name")
 
 
@@ -31,7 +37,9 @@ def run_admin(args: argparse.Namespace) -> int:
                 print(key)
             elif args.keys_command == "list":
                 for k in store.list_keys():
-                    print(f"{k.name}\t{k.role.name.lower()}\t{k.prefix}\t{'revoked' if k.revoked_at else 'active'}")
+                    print(
+                        f"{k.name}\t{k.role.name.lower()}\t{k.prefix}\t{'revoked' if k.revoked_at else 'active'}"
+                    )
             else:
                 store.revoke_key(args.name)
                 print(f"revoked {args.name}")

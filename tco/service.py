@@ -18,11 +18,18 @@ from msgspec import Meta
 from tco.domain.catalog import Hardware
 from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
+from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.points import POINT_FIELDS
 from tco.domain.pricing import PricingTable
-from tco.domain.quote import QuoteFilters, QuoteRequest, QuoteResponse, TokenBasis, quote, recipe_label
-from tco.domain.frontier import Interpolation
+from tco.domain.quote import (
+    QuoteFilters,
+    QuoteRequest,
+    QuoteResponse,
+    TokenBasis,
+    quote,
+    recipe_label,
+)
 
 
 class TableSource(Protocol):
@@ -153,7 +160,15 @@ class PointsQuery(msgspec.Struct, kw_only=True, frozen=True):
 class Service:
     """Holds the current dataset's frontier index; swapping in a new dataset is atomic."""
 
-    def __init__(self, *, points: pl.DataFrame, dataset_version: str, tables: TableSource, catalog: dict[str, Hardware], default_table: str) -> None:
+    def __init__(
+        self,
+        *,
+        points: pl.DataFrame,
+        dataset_version: str,
+        tables: TableSource,
+        catalog: dict[str, Hardware],
+        default_table: str,
+    ) -> None:
         self.tables = tables
         self.hardware_catalog = catalog
         self.default_table = default_table
@@ -182,7 +197,9 @@ class Service:
             return self.tables.get_table(table_name, version)
         except Exception as exc:  # the store's NotFound, MemoryTables' KeyError
             if version is not None:
-                raise NotFound("pricing_version", f"pricing table {table_name!r} has no version {version}") from exc
+                raise NotFound(
+                    "pricing_version", f"pricing table {table_name!r} has no version {version}"
+                ) from exc
             raise NotFound("pricing", f"no pricing table named {table_name!r}") from exc
 
     def quote(self, request: QuoteRequest) -> QuoteResponse:
@@ -197,19 +214,39 @@ class Service:
         for field in ("hardware", "exclude_hardware"):
             for hw in getattr(f, field) or []:
                 if hw not in known:
-                    raise InvalidRequest(field, f"unknown hardware {hw!r} (known: {', '.join(sorted(known))})")
+                    raise InvalidRequest(
+                        field, f"unknown hardware {hw!r} (known: {', '.join(sorted(known))})"
+                    )
 
     def catalog(self) -> Catalog:
         pts = self.index.points
         models = []
         if pts.height:
-            summary = pts.group_by("model").agg(
-                pl.concat_str([pl.col("isl").cast(pl.Utf8), pl.col("osl").cast(pl.Utf8)], separator="/").unique().sort().alias("workloads"),
-                pl.col("hardware").unique().sort(),
-                pl.len().alias("points"),
-                pl.col("date").max().alias("latest_date"),
-            ).sort("model")
-            models = [CatalogModel(key=r["model"], workloads=r["workloads"], hardware=r["hardware"], points=r["points"], latest_date=r["latest_date"]) for r in summary.to_dicts()]
+            summary = (
+                pts.group_by("model")
+                .agg(
+                    pl.concat_str(
+                        [pl.col("isl").cast(pl.Utf8), pl.col("osl").cast(pl.Utf8)], separator="/"
+                    )
+                    .unique()
+                    .sort()
+                    .alias("workloads"),
+                    pl.col("hardware").unique().sort(),
+                    pl.len().alias("points"),
+                    pl.col("date").max().alias("latest_date"),
+                )
+                .sort("model")
+            )
+            models = [
+                CatalogModel(
+                    key=r["model"],
+                    workloads=r["workloads"],
+                    hardware=r["hardware"],
+                    points=r["points"],
+                    latest_date=r["latest_date"],
+                )
+                for r in summary.to_dicts()
+            ]
 
         def distinct(col: str) -> list[str]:
             return sorted(str(v) for v in pts[col].unique().to_list() if v is not None)
@@ -264,10 +301,21 @@ class Service:
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
         )  # fmt: skip
 
-    def frontiers(self, model: str, isl: int, osl: int, as_of: dt.date | None, pooling: Pooling, hardware: str | None = None) -> FrontiersResponse:
+    def frontiers(
+        self,
+        model: str,
+        isl: int,
+        osl: int,
+        as_of: dt.date | None,
+        pooling: Pooling,
+        hardware: str | None = None,
+    ) -> FrontiersResponse:
         wl = self.index.workload(model, isl, osl, as_of, pooling)
         if wl is None:
-            raise InvalidRequest("model", f"no benchmark data for {model} at isl/osl {isl}/{osl} as of {as_of or 'latest'}")
+            raise InvalidRequest(
+                "model",
+                f"no benchmark data for {model} at isl/osl {isl}/{osl} as of {as_of or 'latest'}",
+            )
         frontiers = []
         for i, row in enumerate(wl.groups.to_dicts()):
             if hardware is not None and row["hardware"] != hardware:
@@ -282,7 +330,15 @@ class Service:
                     knots=[FrontierKnot(interactivity=k["interactivity"], tput_per_gpu=k["tput_per_gpu"], conc=k["conc"], date=k["date"], source=k["source"]) for k in knots.to_dicts()],
                 )
             )  # fmt: skip
-        return FrontiersResponse(model=model, isl=isl, osl=osl, dataset_version=self.index.dataset_version, benchmark_as_of=self.index.effective_as_of(as_of), pooling=pooling, frontiers=frontiers)
+        return FrontiersResponse(
+            model=model,
+            isl=isl,
+            osl=osl,
+            dataset_version=self.index.dataset_version,
+            benchmark_as_of=self.index.effective_as_of(as_of),
+            pooling=pooling,
+            frontiers=frontiers,
+        )
 
     def points(self, q: PointsQuery) -> PointsPage:
         pts = self.index.points
@@ -294,8 +350,16 @@ class Service:
             pts = pts.filter(pl.col("date") >= q.date_from)
         if q.date_to is not None:
             pts = pts.filter(pl.col("date") <= q.date_to)
-        page = pts.sort(["model", "isl", "osl", "hardware", "recipe_id", "date", "conc"]).slice(q.offset, q.limit)
-        return PointsPage(dataset_version=self.index.dataset_version, total=pts.height, offset=q.offset, limit=q.limit, points=page.select([*POINT_FIELDS, "recipe_id", "gpus_per_replica"]).to_dicts())
+        page = pts.sort(["model", "isl", "osl", "hardware", "recipe_id", "date", "conc"]).slice(
+            q.offset, q.limit
+        )
+        return PointsPage(
+            dataset_version=self.index.dataset_version,
+            total=pts.height,
+            offset=q.offset,
+            limit=q.limit,
+            points=page.select([*POINT_FIELDS, "recipe_id", "gpus_per_replica"]).to_dicts(),
+        )
 
 
 def shipped_service() -> Service:
@@ -304,7 +368,13 @@ def shipped_service() -> Service:
     from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_catalog, load_shipped_tables
 
     points = load_shipped_points()
-    return Service(points=points, dataset_version=dataset_version(points), tables=MemoryTables(load_shipped_tables()), catalog=load_catalog(), default_table=DEFAULT_PRICING_TABLE)
+    return Service(
+        points=points,
+        dataset_version=dataset_version(points),
+        tables=MemoryTables(load_shipped_tables()),
+        catalog=load_catalog(),
+        default_table=DEFAULT_PRICING_TABLE,
+    )
 
 
 PointsFormat = Literal["json", "csv"]

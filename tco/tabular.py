@@ -57,7 +57,11 @@ def quote_rows(answer: QuoteResponse) -> list[Row]:
         "dataset_version": a.dataset_version, "pricing_table": a.pricing_table,
         "pricing_version": a.pricing_version, "token_basis": a.token_basis, "utilization": a.utilization,
     }  # fmt: skip
-    return [{**option_row(tq.target_interactivity, o), **context} for tq in answer.targets for o in tq.options]
+    return [
+        {**option_row(tq.target_interactivity, o), **context}
+        for tq in answer.targets
+        for o in tq.options
+    ]
 
 
 def _value(side: SideValue, view: str) -> float | None:

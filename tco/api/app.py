@@ -12,10 +12,8 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Contact, Server
 
-from tco.api.docs import docs_page
 from tco.api.errors import EXCEPTION_HANDLERS
-from tco.api.pricing import PRICING_READ_HANDLERS
-from tco.api.reads import READ_HANDLERS
+from tco.api.routes import ROUTE_HANDLERS
 from tco.service import Service
 from tco.store import Store
 
@@ -36,15 +34,22 @@ def openapi_config() -> OpenAPIConfig:
     )
 
 
-def create_app(service: Service, store: Store, *, extra_handlers: list[Any] | None = None) -> Litestar:
+def create_app(
+    service: Service, store: Store, *, extra_handlers: list[Any] | None = None
+) -> Litestar:
     return Litestar(
-        route_handlers=[*READ_HANDLERS, *PRICING_READ_HANDLERS, docs_page, *(extra_handlers or [])],
+        route_handlers=[*ROUTE_HANDLERS, *(extra_handlers or [])],
         dependencies={
             "service": Provide(lambda: service, sync_to_thread=False, use_cache=True),
             "store": Provide(lambda: store, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        cors_config=CORSConfig(allow_origins=["*"], allow_methods=["GET", "HEAD", "OPTIONS"], allow_credentials=False, expose_headers=["ETag"]),
+        cors_config=CORSConfig(
+            allow_origins=["*"],
+            allow_methods=["GET", "HEAD", "OPTIONS"],
+            allow_credentials=False,
+            expose_headers=["ETag"],
+        ),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

@@ -19,7 +19,9 @@ def validation_problem(exc: msgspec.ValidationError, where: str) -> ProblemExcep
     match = _PATH.search(message)
     field = match.group(1) if match and match.group(1) else where
     reason = _PATH.sub("", message).strip(" -")
-    return ProblemException(400, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)])
+    return ProblemException(
+        400, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)]
+    )
 
 
 def to_struct(kind: type[T], data: dict[str, object], where: str = "query") -> T:

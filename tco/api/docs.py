@@ -35,6 +35,13 @@ for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of
 </script></body></html>"""
 
 
-@get("/docs", operation_id="getDocs", summary="API documentation page (works offline)", media_type=MediaType.HTML, include_in_schema=False, sync_to_thread=False)
+@get(
+    "/docs",
+    operation_id="getDocs",
+    summary="API documentation page (works offline)",
+    media_type=MediaType.HTML,
+    include_in_schema=False,
+    sync_to_thread=False,
+)
 def docs_page() -> str:
     return _PAGE

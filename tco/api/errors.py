@@ -49,16 +49,44 @@ _TITLES = {
 class ProblemException(HTTPException):
     """Raise from handlers for a problem with a named field and optional row errors."""
 
-    def __init__(self, status: int, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None, errors_total: int | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        field: str | None = None,
+        errors: list[FieldError] | None = None,
+        errors_total: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail=detail, status_code=status, headers=headers)
         self.field = field
         self.errors = errors
         self.errors_total = errors_total
 
 
-def problem_response(request: Request[Any, Any, Any], status: int, detail: str, *, field: str | None = None, errors: list[FieldError] | None = None, errors_total: int | None = None, headers: dict[str, str] | None = None) -> Response[Problem]:
-    body = Problem(title=_TITLES.get(status, "Error"), status=status, detail=detail, instance=request.url.path, field=field, errors=errors, errors_total=errors_total)
-    return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+def problem_response(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    field: str | None = None,
+    errors: list[FieldError] | None = None,
+    errors_total: int | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    body = Problem(
+        title=_TITLES.get(status, "Error"),
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        field=field,
+        errors=errors,
+        errors_total=errors_total,
+    )
+    return Response(
+        content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers
+    )
 
 
 def _validation_errors(exc: ValidationException) -> list[FieldError]:
@@ -72,7 +100,15 @@ def _validation_errors(exc: ValidationException) -> list[FieldError]:
 
 def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     if isinstance(exc, ProblemException):
-        return problem_response(request, exc.status_code, exc.detail, field=exc.field, errors=exc.errors, errors_total=exc.errors_total, headers=exc.headers)
+        return problem_response(
+            request,
+            exc.status_code,
+            exc.detail,
+            field=exc.field,
+            errors=exc.errors,
+            errors_total=exc.errors_total,
+            headers=exc.headers,
+        )
     if isinstance(exc, ValidationException):
         errors = _validation_errors(exc)
         field = errors[0].field if errors else None
@@ -89,7 +125,9 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
 
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(request, HTTP_500_INTERNAL_SERVER_ERROR, "internal error; this is a bug in tco")
+    return problem_response(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal error; this is a bug in tco"
+    )
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
@@ -100,13 +138,20 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
 
 
 def problem_spec(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, media_type=PROBLEM_MEDIA_TYPE, description=description, generate_examples=False)
+    return ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_MEDIA_TYPE,
+        description=description,
+        generate_examples=False,
+    )
 
 
 # Declared on every operation, so generated clients know the error shape everywhere.
 READ_PROBLEMS: dict[int, ResponseSpec] = {
     400: problem_spec("Invalid parameter or body; `field` names it"),
     404: problem_spec("Unknown resource"),
-    422: problem_spec("Valid request that cannot be answered (unknown model, workload or hardware); `field` names it"),
+    422: problem_spec(
+        "Valid request that cannot be answered (unknown model, workload or hardware); `field` names it"
+    ),
     500: problem_spec("A bug in tco"),
 }

@@ -20,8 +20,13 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 QUOTE_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=30"
 READ_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 
-ETAG_HEADER = ResponseHeader(name="ETag", description="Strong validator of this representation", documentation_only=True)
-CACHE_HEADERS = [ETAG_HEADER, ResponseHeader(name="Cache-Control", description="Caching policy", documentation_only=True)]
+ETAG_HEADER = ResponseHeader(
+    name="ETag", description="Strong validator of this representation", documentation_only=True
+)
+CACHE_HEADERS = [
+    ETAG_HEADER,
+    ResponseHeader(name="Cache-Control", description="Caching policy", documentation_only=True),
+]
 
 
 def strong_etag(body: bytes) -> str:
@@ -43,7 +48,14 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 
-def cached(request: Request[Any, Any, Any], answer: object, rows: Callable[[], Sequence[Mapping[str, object]]] | None = None, *, cache_control: str = READ_CACHE_CONTROL, extra_headers: Mapping[str, str] | None = None) -> Response[Any]:
+def cached(
+    request: Request[Any, Any, Any],
+    answer: object,
+    rows: Callable[[], Sequence[Mapping[str, object]]] | None = None,
+    *,
+    cache_control: str = READ_CACHE_CONTROL,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
     """JSON (or CSV when asked and ``rows`` is given) with a strong ETag; 304 on a match."""
     if rows is not None and wants_csv(request):
         body = rows_to_csv(rows()).encode()
@@ -52,7 +64,12 @@ def cached(request: Request[Any, Any, Any], answer: object, rows: Callable[[], S
         body = msgspec.json.encode(answer)
         media_type = "application/json"
     etag = strong_etag(body + media_type.encode())
-    headers = {"ETag": etag, "Cache-Control": cache_control, "Vary": "Accept", **(extra_headers or {})}
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "Vary": "Accept",
+        **(extra_headers or {}),
+    }
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
     return Response(content=body, media_type=media_type, headers=headers)

@@ -7,13 +7,15 @@ from typing import Annotated, Any
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
+from tco.api.deps import StoreDep
 from tco.api.errors import READ_PROBLEMS, ProblemException
 from tco.api.http import CACHE_HEADERS, cached
 from tco.domain.pricing import PricingTable
-from tco.api.deps import StoreDep
-from tco.store import NotFound, Store, TableInfo, VersionInfo
+from tco.store import NotFound, TableInfo, VersionInfo
 
-TableName = Annotated[str, Parameter(description="Pricing table name", min_length=1, max_length=100)]
+TableName = Annotated[
+    str, Parameter(description="Pricing table name", min_length=1, max_length=100)
+]
 
 
 def offer_rows(table: PricingTable) -> list[dict[str, object]]:
@@ -34,7 +36,15 @@ def table_etag_headers(table: PricingTable) -> dict[str, str]:
     return {"X-Pricing-Version": str(table.version)}
 
 
-@get("/v1/pricing/tables", operation_id="listPricingTables", summary="Pricing tables with their latest version", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["pricing"])
+@get(
+    "/v1/pricing/tables",
+    operation_id="listPricingTables",
+    summary="Pricing tables with their latest version",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["pricing"],
+)
 def list_tables(request: Request[Any, Any, Any], store: StoreDep) -> Response[list[TableInfo]]:
     tables = store.list_tables()
     from msgspec.structs import asdict
@@ -42,14 +52,39 @@ def list_tables(request: Request[Any, Any, Any], store: StoreDep) -> Response[li
     return cached(request, tables, lambda: [asdict(t) for t in tables])
 
 
-@get("/v1/pricing/tables/{name:str}", operation_id="getPricingTable", summary="A pricing table (latest or ?version=N); CSV with Accept: text/csv", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["pricing"])
-def get_table(request: Request[Any, Any, Any], store: StoreDep, name: TableName, version: Annotated[int | None, Parameter(ge=1, le=1_000_000_000)] = None) -> Response[PricingTable]:
+@get(
+    "/v1/pricing/tables/{name:str}",
+    operation_id="getPricingTable",
+    summary="A pricing table (latest or ?version=N); CSV with Accept: text/csv",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["pricing"],
+)
+def get_table(
+    request: Request[Any, Any, Any],
+    store: StoreDep,
+    name: TableName,
+    version: Annotated[int | None, Parameter(ge=1, le=1_000_000_000)] = None,
+) -> Response[PricingTable]:
     table = read_table(store, name, version)
-    return cached(request, table, lambda: offer_rows(table), extra_headers=table_etag_headers(table))
+    return cached(
+        request, table, lambda: offer_rows(table), extra_headers=table_etag_headers(table)
+    )
 
 
-@get("/v1/pricing/tables/{name:str}/versions", operation_id="listPricingTableVersions", summary="Version history: who, when, and offers added, removed and changed", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["pricing"])
-def list_versions(request: Request[Any, Any, Any], store: StoreDep, name: TableName) -> Response[list[VersionInfo]]:
+@get(
+    "/v1/pricing/tables/{name:str}/versions",
+    operation_id="listPricingTableVersions",
+    summary="Version history: who, when, and offers added, removed and changed",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["pricing"],
+)
+def list_versions(
+    request: Request[Any, Any, Any], store: StoreDep, name: TableName
+) -> Response[list[VersionInfo]]:
     try:
         versions = store.list_versions(name)
     except NotFound as exc:

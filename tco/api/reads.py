@@ -9,26 +9,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
 
 from tco.api.convert import csv_list, to_struct
+from tco.api.deps import ServiceDep
 from tco.api.errors import READ_PROBLEMS
 from tco.api.http import CACHE_HEADERS, QUOTE_CACHE_CONTROL, cached
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
-from tco.api.deps import ServiceDep
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
 
-class Health(msgspec_Struct := __import__("msgspec").Struct, kw_only=True, frozen=True):  # type: ignore[misc]
+class Health(msgspec.Struct, kw_only=True, frozen=True):
     status: str
     dataset_version: str
     points: int
 
 
-Model = Annotated[str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)]
+Model = Annotated[
+    str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)
+]
 Tokens = Annotated[int, Parameter(ge=1, le=10_000_000, description="Tokens")]
 CsvText = Annotated[str | None, Parameter(description="Comma-separated list", max_length=2000)]
 OptionalText = Annotated[str | None, Parameter(max_length=100)]
@@ -46,22 +49,47 @@ def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: s
     })  # fmt: skip
 
 
-@post("/v1/quotes", operation_id="createQuote", summary="Cheapest hardware + recipe + offer per interactivity target", responses=READ_PROBLEMS, status_code=200, sync_to_thread=False, tags=["quotes"])
-def post_quote(request: Request[Any, Any, Any], data: QuoteRequest, service: ServiceDep) -> Response[QuoteResponse]:
+@post(
+    "/v1/quotes",
+    operation_id="createQuote",
+    summary="Cheapest hardware + recipe + offer per interactivity target",
+    responses=READ_PROBLEMS,
+    status_code=200,
+    sync_to_thread=False,
+    tags=["quotes"],
+)
+def post_quote(
+    request: Request[Any, Any, Any], data: QuoteRequest, service: ServiceDep
+) -> Response[QuoteResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
     hardware, unreachable and excluded recipes, and every assumption echoed."""
     answer = service.quote(data)
     return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
 
 
-@get("/v1/quotes", operation_id="getQuote", summary="Quote for simple cases (cacheable; what the widget calls)", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["quotes"])
+@get(
+    "/v1/quotes",
+    operation_id="getQuote",
+    summary="Quote for simple cases (cacheable; what the widget calls)",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["quotes"],
+)
 def get_quote(
     request: Request[Any, Any, Any],
     service: ServiceDep,
     model: Model,
     isl: Tokens,
     osl: Tokens,
-    targets: Annotated[str, Parameter(description="Comma-separated tok/s/user targets, e.g. 20,50,100", min_length=1, max_length=2000)],
+    targets: Annotated[
+        str,
+        Parameter(
+            description="Comma-separated tok/s/user targets, e.g. 20,50,100",
+            min_length=1,
+            max_length=2000,
+        ),
+    ],
     pricing: OptionalText = None,
     pricing_version: Annotated[int | None, Parameter(ge=1)] = None,
     token_basis: Literal["total", "output", "input"] | None = None,
@@ -76,12 +104,38 @@ def get_quote(
     max_ttft_s: Annotated[float | None, Parameter(gt=0, le=3600)] = None,
     top: Annotated[int | None, Parameter(ge=1, le=100)] = None,
 ) -> Response[QuoteResponse]:
-    req = _quote_query(model, isl, osl, targets, pricing, pricing_version, token_basis, utilization, interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks, max_ttft_s, top)
+    req = _quote_query(
+        model,
+        isl,
+        osl,
+        targets,
+        pricing,
+        pricing_version,
+        token_basis,
+        utilization,
+        interpolation,
+        pooling,
+        extrapolate,
+        as_of,
+        hardware,
+        exclude_hardware,
+        frameworks,
+        max_ttft_s,
+        top,
+    )
     answer = service.quote(req)
     return cached(request, answer, lambda: quote_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
 
 
-@get("/v1/curves", operation_id="getCurves", summary="$/M tokens against interactivity per hardware (best recipe and offer at each point)", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["quotes"])
+@get(
+    "/v1/curves",
+    operation_id="getCurves",
+    summary="$/M tokens against interactivity per hardware (best recipe and offer at each point)",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["quotes"],
+)
 def get_curves(
     request: Request[Any, Any, Any],
     service: ServiceDep,
@@ -96,7 +150,25 @@ def get_curves(
     as_of: dt.date | None = None,
     hardware: CsvText = None,
 ) -> Response[CurvesResponse]:
-    base = _quote_query(model, isl, osl, "1", pricing, pricing_version, token_basis, utilization, interpolation, None, None, as_of, hardware, None, None, None, None)
+    base = _quote_query(
+        model,
+        isl,
+        osl,
+        "1",
+        pricing,
+        pricing_version,
+        token_basis,
+        utilization,
+        interpolation,
+        None,
+        None,
+        as_of,
+        hardware,
+        None,
+        None,
+        None,
+        None,
+    )
     answer = service.curves(base)
     rows = lambda: [  # noqa: E731
         {"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
@@ -107,7 +179,15 @@ def get_curves(
     return cached(request, answer, rows, cache_control=QUOTE_CACHE_CONTROL)
 
 
-@get("/v1/frontiers", operation_id="getFrontiers", summary="Frontier knots per recipe (or per series), with dominated points counted", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+@get(
+    "/v1/frontiers",
+    operation_id="getFrontiers",
+    summary="Frontier knots per recipe (or per series), with dominated points counted",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["benchmarks"],
+)
 def get_frontiers(
     request: Request[Any, Any, Any],
     service: ServiceDep,
@@ -127,18 +207,44 @@ def get_frontiers(
     return cached(request, answer, rows)
 
 
-@post("/v1/compare", operation_id="compareSeries", summary="Compare two measured series: matched concurrency, iso-throughput, iso-interactivity", responses=READ_PROBLEMS, status_code=200, sync_to_thread=False, tags=["benchmarks"])
-def post_compare(request: Request[Any, Any, Any], data: CompareRequest, service: ServiceDep) -> Response[CompareResponse]:
+@post(
+    "/v1/compare",
+    operation_id="compareSeries",
+    summary="Compare two measured series: matched concurrency, iso-throughput, iso-interactivity",
+    responses=READ_PROBLEMS,
+    status_code=200,
+    sync_to_thread=False,
+    tags=["benchmarks"],
+)
+def post_compare(
+    request: Request[Any, Any, Any], data: CompareRequest, service: ServiceDep
+) -> Response[CompareResponse]:
     answer = service.compare(data)
     return cached(request, answer, lambda: compare_rows(answer), cache_control="no-store")
 
 
-@get("/v1/catalog", operation_id="getCatalog", summary="Models, workloads, hardware, frameworks, precisions and the dataset version", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+@get(
+    "/v1/catalog",
+    operation_id="getCatalog",
+    summary="Models, workloads, hardware, frameworks, precisions and the dataset version",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["benchmarks"],
+)
 def get_catalog(request: Request[Any, Any, Any], service: ServiceDep) -> Response[Catalog]:
     return cached(request, service.catalog())
 
 
-@get("/v1/points", operation_id="listPoints", summary="Measured benchmark points, filtered and paginated", responses=READ_PROBLEMS, response_headers=CACHE_HEADERS, sync_to_thread=False, tags=["benchmarks"])
+@get(
+    "/v1/points",
+    operation_id="listPoints",
+    summary="Measured benchmark points, filtered and paginated",
+    responses=READ_PROBLEMS,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["benchmarks"],
+)
 def list_points(
     request: Request[Any, Any, Any],
     service: ServiceDep,
@@ -153,14 +259,46 @@ def list_points(
     offset: Annotated[int, Parameter(ge=0, le=100_000_000)] = 0,
     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
 ) -> Response[PointsPage]:
-    q = PointsQuery(model=model, isl=isl, osl=osl, hardware=hardware, framework=framework, precision=precision, date_from=date_from, date_to=date_to, offset=offset, limit=limit)
+    q = PointsQuery(
+        model=model,
+        isl=isl,
+        osl=osl,
+        hardware=hardware,
+        framework=framework,
+        precision=precision,
+        date_from=date_from,
+        date_to=date_to,
+        offset=offset,
+        limit=limit,
+    )
     page = service.points(q)
     return cached(request, page, lambda: page.points)
 
 
-@get("/healthz", operation_id="getHealth", summary="Liveness and the dataset version served", responses=READ_PROBLEMS, sync_to_thread=False, tags=["ops"], cache_control=None)
+@get(
+    "/healthz",
+    operation_id="getHealth",
+    summary="Liveness and the dataset version served",
+    responses=READ_PROBLEMS,
+    sync_to_thread=False,
+    tags=["ops"],
+    cache_control=None,
+)
 def healthz(service: ServiceDep) -> Health:
-    return Health(status="ok", dataset_version=service.index.dataset_version, points=service.index.points.height)
+    return Health(
+        status="ok",
+        dataset_version=service.index.dataset_version,
+        points=service.index.points.height,
+    )
 
 
-READ_HANDLERS = [post_quote, get_quote, get_curves, get_frontiers, post_compare, get_catalog, list_points, healthz]
+READ_HANDLERS = [
+    post_quote,
+    get_quote,
+    get_curves,
+    get_frontiers,
+    post_compare,
+    get_catalog,
+    list_points,
+    healthz,
+]

@@ -26,5 +26,14 @@ def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bo
 
     os.environ["TCO_DATABASE_URL"] = database
     os.environ["TCO_SHIPPED_DATA"] = "1" if shipped_data else "0"
-    uvicorn.run("tco.api.server:build_app", factory=True, host=host, port=port, workers=workers, log_level="info", access_log=False, server_header=False)
+    uvicorn.run(
+        "tco.api.server:build_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        server_header=False,
+    )
     return 0

@@ -8,6 +8,7 @@ matched concurrency, iso-throughput (interactivity at given tok/s/GPU) and iso-i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
@@ -21,7 +22,18 @@ from tco.domain.index import FrontierIndex
 from tco.domain.quote import RecipeInfo, SequenceTokens, recipe_info
 
 MethodLabel = Literal["measured", "interpolated", "clamped_low", "extrapolated", "unreachable"]
-_SELECTOR_FIELDS = ("hardware", "framework", "precision", "spec_method", "disagg", "tp", "ep", "dp_attention", "num_prefill_gpu", "num_decode_gpu")
+_SELECTOR_FIELDS = (
+    "hardware",
+    "framework",
+    "precision",
+    "spec_method",
+    "disagg",
+    "tp",
+    "ep",
+    "dp_attention",
+    "num_prefill_gpu",
+    "num_decode_gpu",
+)
 
 
 class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True):
@@ -47,9 +59,13 @@ class CompareRequest(msgspec.Struct, kw_only=True, frozen=True):
     osl: SequenceTokens
     baseline: SeriesSelector
     candidate: SeriesSelector
-    at_concurrency: Annotated[list[Annotated[int, Meta(ge=1, le=1_000_000)]], Meta(max_length=50)] = []
+    at_concurrency: Annotated[
+        list[Annotated[int, Meta(ge=1, le=1_000_000)]], Meta(max_length=50)
+    ] = []
     at_throughput: Annotated[list[Annotated[float, Meta(gt=0, le=1e7)]], Meta(max_length=50)] = []
-    at_interactivity: Annotated[list[Annotated[float, Meta(gt=0, le=100_000)]], Meta(max_length=50)] = []
+    at_interactivity: Annotated[
+        list[Annotated[float, Meta(gt=0, le=100_000)]], Meta(max_length=50)
+    ] = []
     interpolation: Literal["linear", "monotone"] = "linear"
     extrapolate: bool = False
 
@@ -119,9 +135,13 @@ class CompareResponse(msgspec.Struct, kw_only=True, frozen=True):
     peak_interactivity: Headline  # max tok/s/user measured on each series
 
 
-def select_series(index: FrontierIndex, model: str, isl: int, osl: int, selector: SeriesSelector, field: str) -> pl.DataFrame:
+def select_series(
+    index: FrontierIndex, model: str, isl: int, osl: int, selector: SeriesSelector, field: str
+) -> pl.DataFrame:
     """The points of exactly one recipe on the selector's date, or an error listing the matches."""
-    workload = index.points.filter((pl.col("model") == model) & (pl.col("isl") == isl) & (pl.col("osl") == osl))
+    workload = index.points.filter(
+        (pl.col("model") == model) & (pl.col("isl") == isl) & (pl.col("osl") == osl)
+    )
     if workload.height == 0:
         raise InvalidRequest("model", f"no benchmark data for {model} at isl/osl {isl}/{osl}")
     matched = workload.filter(pl.col("date") == selector.date)
@@ -136,9 +156,14 @@ def select_series(index: FrontierIndex, model: str, isl: int, osl: int, selector
         return matched.sort("conc")
     if recipes.height == 0:
         dates = sorted({d.isoformat() for d in workload["date"].to_list()})
-        raise InvalidRequest(field, f"no series matches on {selector.date.isoformat()}; dates with data for this workload: {', '.join(dates)}")
+        raise InvalidRequest(
+            field,
+            f"no series matches on {selector.date.isoformat()}; dates with data for this workload: {', '.join(dates)}",
+        )
     labels = "; ".join(f"{r['recipe_id']}: {_describe(r)}" for r in recipes.to_dicts())
-    raise InvalidRequest(field, f"matches {recipes.height} recipes, add fields to pick one: {labels}")
+    raise InvalidRequest(
+        field, f"matches {recipes.height} recipes, add fields to pick one: {labels}"
+    )
 
 
 def _describe(row: dict[str, object]) -> str:
@@ -161,7 +186,12 @@ def _ratio(candidate: float | None, baseline: float | None) -> float | None:
 
 
 def _curve(x: np.ndarray, columns: dict[str, np.ndarray]) -> Curves:
-    return Curves.build(np.array([0], dtype=np.int64), np.array([x.size], dtype=np.int64), x.astype(np.float64), columns)
+    return Curves.build(
+        np.array([0], dtype=np.int64),
+        np.array([x.size], dtype=np.int64),
+        x.astype(np.float64),
+        columns,
+    )
 
 
 def _read(curve: Curves, at: float, req: CompareRequest, positive: str) -> SideValue:
@@ -170,50 +200,109 @@ def _read(curve: Curves, at: float, req: CompareRequest, positive: str) -> SideV
     return _side(int(r.method[0]), v["interactivity"], v["tput_per_gpu"], v["conc"])
 
 
-def compare(index: FrontierIndex, req: CompareRequest) -> CompareResponse:
-    sides = {}
-    for name, selector in (("baseline", req.baseline), ("candidate", req.candidate)):
-        points = select_series(index, req.model, req.isl, req.osl, selector, name)
-        interactivity = points["interactivity"].to_numpy().astype(np.float64)
-        tput = points["tput_per_gpu"].to_numpy().astype(np.float64)
-        conc = points["conc"].to_numpy().astype(np.float64)
-        front = pareto_indices(interactivity, tput)  # interactivity ascending, tput descending
-        by_tput = front[::-1]
-        sides[name] = {
-            "points": points,
-            "by_conc": _curve(conc, {"interactivity": interactivity, "tput_per_gpu": tput, "conc": conc}),
-            "by_tput": _curve(tput[by_tput], {"interactivity": interactivity[by_tput], "tput_per_gpu": tput[by_tput], "conc": conc[by_tput]}),
-            "by_intvty": _curve(interactivity[front], {"interactivity": interactivity[front], "tput_per_gpu": tput[front], "conc": conc[front]}),
+@dataclass(frozen=True)
+class _MeasuredSeries:
+    """One series' points and its curve read three ways: by concurrency, by throughput
+    (its frontier, tput ascending) and by interactivity (its frontier)."""
+
+    points: pl.DataFrame
+    by_conc: Curves
+    by_tput: Curves
+    by_intvty: Curves
+
+
+def _measured_series(points: pl.DataFrame) -> _MeasuredSeries:
+    interactivity = points["interactivity"].to_numpy().astype(np.float64)
+    tput = points["tput_per_gpu"].to_numpy().astype(np.float64)
+    conc = points["conc"].to_numpy().astype(np.float64)
+    front = pareto_indices(interactivity, tput)  # interactivity ascending, tput descending
+    by_tput = front[::-1]
+
+    def columns(order: np.ndarray) -> dict[str, np.ndarray]:
+        return {
+            "interactivity": interactivity[order],
+            "tput_per_gpu": tput[order],
+            "conc": conc[order],
         }
-    base, cand = sides["baseline"], sides["candidate"]
+
+    every = np.arange(conc.size)  # select_series sorted the points by concurrency
+    return _MeasuredSeries(
+        points,
+        _curve(conc, columns(every)),
+        _curve(tput[by_tput], columns(by_tput)),
+        _curve(interactivity[front], columns(front)),
+    )
+
+
+def compare(index: FrontierIndex, req: CompareRequest) -> CompareResponse:
+    base = _measured_series(
+        select_series(index, req.model, req.isl, req.osl, req.baseline, "baseline")
+    )
+    cand = _measured_series(
+        select_series(index, req.model, req.isl, req.osl, req.candidate, "candidate")
+    )
 
     at_conc = []
     for c in req.at_concurrency:
-        b, k = (_read(s["by_conc"], float(c), req, "tput_per_gpu") for s in (base, cand))
-        at_conc.append(AtConcurrency(conc=c, baseline=b, candidate=k, interactivity_gain=_ratio(k.interactivity, b.interactivity), tput_ratio=_ratio(k.tput_per_gpu, b.tput_per_gpu)))
+        b, k = (_read(s.by_conc, float(c), req, "tput_per_gpu") for s in (base, cand))
+        at_conc.append(
+            AtConcurrency(
+                conc=c,
+                baseline=b,
+                candidate=k,
+                interactivity_gain=_ratio(k.interactivity, b.interactivity),
+                tput_ratio=_ratio(k.tput_per_gpu, b.tput_per_gpu),
+            )
+        )
     at_tput = []
     for t in req.at_throughput:
-        b, k = (_read(s["by_tput"], t, req, "interactivity") for s in (base, cand))
-        at_tput.append(AtThroughput(tput_per_gpu=t, baseline=b, candidate=k, interactivity_gain=_ratio(k.interactivity, b.interactivity)))
+        b, k = (_read(s.by_tput, t, req, "interactivity") for s in (base, cand))
+        at_tput.append(
+            AtThroughput(
+                tput_per_gpu=t,
+                baseline=b,
+                candidate=k,
+                interactivity_gain=_ratio(k.interactivity, b.interactivity),
+            )
+        )
     at_intvty = []
     for t in req.at_interactivity:
-        b, k = (_read(s["by_intvty"], t, req, "tput_per_gpu") for s in (base, cand))
-        at_intvty.append(AtInteractivity(interactivity=t, baseline=b, candidate=k, tput_ratio=_ratio(k.tput_per_gpu, b.tput_per_gpu)))
+        b, k = (_read(s.by_intvty, t, req, "tput_per_gpu") for s in (base, cand))
+        at_intvty.append(
+            AtInteractivity(
+                interactivity=t,
+                baseline=b,
+                candidate=k,
+                tput_ratio=_ratio(k.tput_per_gpu, b.tput_per_gpu),
+            )
+        )
 
-    def series(side: dict[str, object], selector: SeriesSelector) -> Series:
-        points = side["points"]
-        assert isinstance(points, pl.DataFrame)
-        row = points.row(0, named=True)
-        row = {**row, "curve_id": row["recipe_id"], "max_interactivity": float(points["interactivity"].max()), "latest_date": selector.date}  # type: ignore[arg-type]
+    def series(side: _MeasuredSeries, selector: SeriesSelector) -> Series:
+        points = side.points
+        row = {
+            **points.row(0, named=True),
+            "curve_id": points["recipe_id"][0],
+            "max_interactivity": float(side.by_intvty.x.max()),
+            "latest_date": selector.date,
+        }
         return Series(
             date=selector.date,
             recipe=recipe_info(row),
-            points=[SeriesPoint(conc=int(r["conc"]), tput_per_gpu=float(r["tput_per_gpu"]), interactivity=float(r["interactivity"]), tpot_s=float(r["tpot_s"]), source=str(r["source"])) for r in points.to_dicts()],
+            points=[
+                SeriesPoint(
+                    conc=int(r["conc"]),
+                    tput_per_gpu=float(r["tput_per_gpu"]),
+                    interactivity=float(r["interactivity"]),
+                    tpot_s=float(r["tpot_s"]),
+                    source=str(r["source"]),
+                )
+                for r in points.to_dicts()
+            ],
         )
 
     def headline(column: str) -> Headline:
-        b = float(base["points"][column].max())  # type: ignore[index]
-        k = float(cand["points"][column].max())  # type: ignore[index]
+        b = float(base.by_intvty.columns[column].max())
+        k = float(cand.by_intvty.columns[column].max())
         return Headline(baseline=b, candidate=k, ratio=k / b)
 
     return CompareResponse(

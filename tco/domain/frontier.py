@@ -53,7 +53,9 @@ def pareto_indices(interactivity: FloatArray, tput: FloatArray) -> IntArray:
     return keep[::-1].astype(np.int64)
 
 
-def steffen_tangents(x: FloatArray, y: FloatArray, starts: IntArray, lengths: IntArray) -> FloatArray:
+def steffen_tangents(
+    x: FloatArray, y: FloatArray, starts: IntArray, lengths: IntArray
+) -> FloatArray:
     """Per-knot tangents of Steffen's monotone cubic, per curve, as d3.curveMonotoneX draws it.
 
     Interior knots: (sign(s0) + sign(s1)) * min(|s0|, |s1|, |p| / 2), p the weighted secant mean.
@@ -76,7 +78,9 @@ def steffen_tangents(x: FloatArray, y: FloatArray, starts: IntArray, lengths: In
     if i.size:
         s0, s1, h0, h1 = s[i - 1], s[i], h[i - 1], h[i]
         p = (s0 * h1 + s1 * h0) / (h0 + h1)
-        m[i] = (np.sign(s0) + np.sign(s1)) * np.minimum(np.minimum(np.abs(s0), np.abs(s1)), 0.5 * np.abs(p))
+        m[i] = (np.sign(s0) + np.sign(s1)) * np.minimum(
+            np.minimum(np.abs(s0), np.abs(s1)), 0.5 * np.abs(p)
+        )
     two_plus = lengths >= 2
     first = starts[two_plus]
     last = ends[two_plus]
@@ -103,7 +107,9 @@ class Curves:
     _tangents: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, starts: IntArray, lengths: IntArray, x: FloatArray, columns: Mapping[str, FloatArray]) -> Curves:
+    def build(
+        cls, starts: IntArray, lengths: IntArray, x: FloatArray, columns: Mapping[str, FloatArray]
+    ) -> Curves:
         # Exact integer search keys: (curve id, rank of interactivity among all knots). Floats
         # would lose the ordering once curve ids are large, integers never do.
         ranks = np.unique(x)
@@ -117,7 +123,9 @@ class Curves:
 
     def tangents(self, column: str) -> FloatArray:
         if column not in self._tangents:
-            self._tangents[column] = steffen_tangents(self.x, self.columns[column], self.starts, self.lengths)
+            self._tangents[column] = steffen_tangents(
+                self.x, self.columns[column], self.starts, self.lengths
+            )
         return self._tangents[column]
 
     def first_at_or_above(self, target: float) -> IntArray:
@@ -125,7 +133,9 @@ class Curves:
         the curve's end)."""
         rank = np.searchsorted(self._ranks, target, side="left")
         curve_ids = np.arange(self.count, dtype=np.int64)
-        return np.searchsorted(self._key, curve_ids * (self._ranks.size + 1) + rank, side="left").astype(np.int64)
+        return np.searchsorted(
+            self._key, curve_ids * (self._ranks.size + 1) + rank, side="left"
+        ).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -165,7 +175,13 @@ def read_at(
     # "measured" answers inside the curve with the first knot that meets the target.
     method = np.select(
         [exact | (inside & ~interpolated), below, interpolated, extrapolated, past_end],
-        [Method.MEASURED, Method.CLAMPED_LOW, Method.INTERPOLATED, Method.EXTRAPOLATED, Method.UNREACHABLE],
+        [
+            Method.MEASURED,
+            Method.CLAMPED_LOW,
+            Method.INTERPOLATED,
+            Method.EXTRAPOLATED,
+            Method.UNREACHABLE,
+        ],
     ).astype(np.int8)
     lo = np.select([interpolated, extrapolated, past_end], [first_ge - 1, ends - 1, -1], at_knot)
     hi = np.select([extrapolated, past_end], [ends, -1], at_knot)
@@ -197,6 +213,6 @@ def read_at(
             method[impossible] = Method.UNREACHABLE
             lo[impossible] = -1
             hi[impossible] = -1
-            for name in values:
-                values[name][impossible] = np.nan
+            for column in values.values():
+                column[impossible] = np.nan
     return Reading(target, method, values, lo, hi, weight)

@@ -11,9 +11,11 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from tco.domain.frontier import Curves
@@ -31,6 +33,16 @@ CURVE_COLUMNS: tuple[str, ...] = (
     "ttft_s",
     "tpot_s",
 )
+KNOT_FIELDS: tuple[str, ...] = (
+    "interactivity",
+    "tput_per_gpu",
+    "conc",
+    "date",
+    "source",
+    "recipe_id",
+    "framework_version",
+    "image",
+)
 _INDEX_CACHE_SIZE = 32
 
 
@@ -43,7 +55,9 @@ def with_derived_columns(points: pl.DataFrame) -> pl.DataFrame:
     """
     all_gpus = pl.col("num_prefill_gpu") + pl.col("num_decode_gpu")
     frame = points.with_columns(
-        gpus_per_replica=pl.when(pl.col("disagg")).then(all_gpus).otherwise(pl.col("tp") * pl.col("pp")),
+        gpus_per_replica=pl.when(pl.col("disagg"))
+        .then(all_gpus)
+        .otherwise(pl.col("tp") * pl.col("pp")),
         output_tput_per_gpu_all=pl.when(pl.col("disagg"))
         .then(pl.col("output_tput_per_gpu") * pl.col("num_decode_gpu") / all_gpus)
         .otherwise(pl.col("output_tput_per_gpu")),
@@ -73,7 +87,9 @@ def as_of_view(frame: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
     """For each recipe and concurrency, the latest point dated on or before ``as_of``."""
     if as_of is not None:
         frame = frame.filter(pl.col("date") <= as_of)
-    return frame.sort(["date", "source", "tput_per_gpu"]).unique(subset=["recipe_id", "conc"], keep="last", maintain_order=True)
+    return frame.sort(["date", "source", "tput_per_gpu"]).unique(
+        subset=["recipe_id", "conc"], keep="last", maintain_order=True
+    )
 
 
 @dataclass(frozen=True)
@@ -87,29 +103,60 @@ class WorkloadIndex:
     knots: pl.DataFrame
     curves: Curves
 
+    # Python-side views, built once per index on first use, so a request touches no polars.
+    @cached_property
+    def group_rows(self) -> list[dict[str, Any]]:
+        return self.groups.to_dicts()
+
+    @cached_property
+    def knot_rows(self) -> list[dict[str, Any]]:
+        return self.knots.select(KNOT_FIELDS).to_dicts()
+
+    @cached_property
+    def hardware(self) -> npt.NDArray[np.str_]:
+        return self.groups["hardware"].to_numpy().astype(str)
+
+    @cached_property
+    def hardware_names(self) -> list[str]:
+        return sorted(set(self.hardware.tolist()))
+
+    @cached_property
+    def memo(self) -> dict[tuple[str, int], Any]:
+        """Per-curve answer fragments (recipe info, labels) that never change for this index."""
+        return {}
+
+    @cached_property
+    def max_interactivity(self) -> npt.NDArray[np.float64]:
+        return self.groups["max_interactivity"].to_numpy().astype(np.float64)
+
 
 def build_workload_indexes(view: pl.DataFrame, pooling: Pooling) -> dict[Workload, WorkloadIndex]:
     group_col = "recipe_id" if pooling == "recipe" else "series_id"
     counted = view.with_columns(pl.len().over(group_col).alias("n_points"))
     # Frontier per group, vectorized: walk from the most interactive point down; a point
     # survives iff it beats the best throughput of every point at least as interactive.
-    ordered = counted.sort([group_col, "interactivity", "tput_per_gpu"], descending=[False, True, True])
+    ordered = counted.sort(
+        [group_col, "interactivity", "tput_per_gpu"], descending=[False, True, True]
+    )
     best_before = pl.col("tput_per_gpu").shift(1).cum_max().over(group_col)
-    knots = (
-        ordered.filter(best_before.is_null() | (pl.col("tput_per_gpu") > best_before))
-        .sort(["model", "isl", "osl", group_col, "interactivity"])
+    knots = ordered.filter(best_before.is_null() | (pl.col("tput_per_gpu") > best_before)).sort(
+        ["model", "isl", "osl", group_col, "interactivity"]
     )
     identity = RECIPE_FIELDS if pooling == "recipe" else SERIES_FIELDS
     extra = ["gpus_per_replica"] if pooling == "recipe" else []
-    groups_all = knots.group_by(group_col, maintain_order=True).agg(
-        *[pl.col(f).first() for f in (*identity, *extra)],
-        pl.col("n_points").first(),
-        pl.len().alias("n_knots"),
-        pl.col("interactivity").max().alias("max_interactivity"),
-        pl.col("interactivity").min().alias("min_interactivity"),
-        pl.col("tput_per_gpu").max().alias("max_tput_per_gpu"),
-        pl.col("date").max().alias("latest_date"),
-    ).rename({group_col: "curve_id"})
+    groups_all = (
+        knots.group_by(group_col, maintain_order=True)
+        .agg(
+            *[pl.col(f).first() for f in (*identity, *extra)],
+            pl.col("n_points").first(),
+            pl.len().alias("n_knots"),
+            pl.col("interactivity").max().alias("max_interactivity"),
+            pl.col("interactivity").min().alias("min_interactivity"),
+            pl.col("tput_per_gpu").max().alias("max_tput_per_gpu"),
+            pl.col("date").max().alias("latest_date"),
+        )
+        .rename({group_col: "curve_id"})
+    )
     indexes: dict[Workload, WorkloadIndex] = {}
     wl_cols = ["model", "isl", "osl"]
     groups_by_wl = groups_all.partition_by(wl_cols, as_dict=True, maintain_order=True)
@@ -118,9 +165,13 @@ def build_workload_indexes(view: pl.DataFrame, pooling: Pooling) -> dict[Workloa
         wl_groups = groups_by_wl[key]
         lengths = wl_groups["n_knots"].to_numpy().astype(np.int64)
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-        columns = {c: wl_knots[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in CURVE_COLUMNS}
+        columns = {
+            c: wl_knots[c].cast(pl.Float64).fill_null(np.nan).to_numpy() for c in CURVE_COLUMNS
+        }
         x = wl_knots["interactivity"].to_numpy().astype(np.float64)
-        indexes[workload] = WorkloadIndex(workload, pooling, wl_groups, wl_knots, Curves.build(starts, lengths, x, columns))
+        indexes[workload] = WorkloadIndex(
+            workload, pooling, wl_groups, wl_knots, Curves.build(starts, lengths, x, columns)
+        )
     return indexes
 
 
@@ -133,7 +184,9 @@ class FrontierIndex:
         self.points = with_derived_columns(points)
         dates = self.points["date"].unique().sort()
         self._dates: list[dt.date] = dates.to_list()
-        self._cache: OrderedDict[tuple[dt.date | None, Pooling], dict[Workload, WorkloadIndex]] = OrderedDict()
+        self._cache: OrderedDict[tuple[dt.date | None, Pooling], dict[Workload, WorkloadIndex]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def effective_as_of(self, as_of: dt.date | None) -> dt.date | None:
@@ -142,10 +195,18 @@ class FrontierIndex:
             return None
         if as_of is None:
             return self._dates[-1]
-        i = int(np.searchsorted(np.array(self._dates, dtype="datetime64[D]"), np.datetime64(as_of, "D"), side="right"))
+        i = int(
+            np.searchsorted(
+                np.array(self._dates, dtype="datetime64[D]"),
+                np.datetime64(as_of, "D"),
+                side="right",
+            )
+        )
         return self._dates[i - 1] if i > 0 else None
 
-    def workloads(self, as_of: dt.date | None = None, pooling: Pooling = "recipe") -> dict[Workload, WorkloadIndex]:
+    def workloads(
+        self, as_of: dt.date | None = None, pooling: Pooling = "recipe"
+    ) -> dict[Workload, WorkloadIndex]:
         key = (self.effective_as_of(as_of), pooling)
         with self._lock:
             cached = self._cache.get(key)
@@ -159,5 +220,12 @@ class FrontierIndex:
                 self._cache.popitem(last=False)
             return built
 
-    def workload(self, model: str, isl: int, osl: int, as_of: dt.date | None = None, pooling: Pooling = "recipe") -> WorkloadIndex | None:
+    def workload(
+        self,
+        model: str,
+        isl: int,
+        osl: int,
+        as_of: dt.date | None = None,
+        pooling: Pooling = "recipe",
+    ) -> WorkloadIndex | None:
         return self.workloads(as_of, pooling).get((model, isl, osl))

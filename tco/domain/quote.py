@@ -24,7 +24,9 @@ TokenBasis = Literal["total", "output", "input"]
 SECONDS_PER_HOUR = 3600.0
 
 # Realistic bounds: a divisor never gets near zero, a list never gets unbounded.
-TokensPerSecondPerUser = Annotated[float, Meta(gt=0, le=100_000, description="Interactivity target, tok/s/user")]
+TokensPerSecondPerUser = Annotated[
+    float, Meta(gt=0, le=100_000, description="Interactivity target, tok/s/user")
+]
 UsdPerGpuHour = Annotated[float, Meta(gt=0, le=1_000, description="USD per GPU-hour")]
 SequenceTokens = Annotated[int, Meta(ge=1, le=10_000_000, description="Tokens")]
 _BASIS_COLUMN: dict[str, str] = {
@@ -46,7 +48,9 @@ class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
-    model: Annotated[str, Meta(min_length=1, max_length=100, description="Model key, e.g. dsr1, kimi-k2.5")]
+    model: Annotated[
+        str, Meta(min_length=1, max_length=100, description="Model key, e.g. dsr1, kimi-k2.5")
+    ]
     isl: SequenceTokens
     osl: SequenceTokens
     targets: Annotated[list[TokensPerSecondPerUser], Meta(min_length=1, max_length=50)]
@@ -54,7 +58,12 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
     pricing_version: Annotated[int, Meta(ge=1)] | None = None
     price_overrides: dict[str, UsdPerGpuHour] = {}
     token_basis: TokenBasis = "total"
-    utilization: Annotated[float, Meta(ge=0.01, le=1.0, description="Share of the time the GPUs serve at the operating point")] = 1.0
+    utilization: Annotated[
+        float,
+        Meta(
+            ge=0.01, le=1.0, description="Share of the time the GPUs serve at the operating point"
+        ),
+    ] = 1.0
     interpolation: Interpolation = "linear"
     pooling: Pooling = "recipe"
     extrapolate: bool = False
@@ -179,12 +188,18 @@ class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
     targets: list[TargetQuote]
 
 
-def usd_per_million_tokens(usd_per_gpu_hour: FloatArray | float, tokens_per_s_per_gpu: FloatArray | float, utilization: float) -> FloatArray | float:
+def usd_per_million_tokens(
+    usd_per_gpu_hour: FloatArray | float,
+    tokens_per_s_per_gpu: FloatArray | float,
+    utilization: float,
+) -> FloatArray | float:
     """$ per 1M tokens = $/GPU-h x 1e6 / (3600 s x tok/s/GPU x utilization)."""
-    return usd_per_gpu_hour * 1e6 / (SECONDS_PER_HOUR * tokens_per_s_per_gpu * utilization)  # type: ignore[no-any-return]
+    return usd_per_gpu_hour * 1e6 / (SECONDS_PER_HOUR * tokens_per_s_per_gpu * utilization)
 
 
-def usd_per_1k_requests(usd_per_gpu_hour: float, output_tput_per_gpu: float, osl: int, utilization: float) -> float:
+def usd_per_1k_requests(
+    usd_per_gpu_hour: float, output_tput_per_gpu: float, osl: int, utilization: float
+) -> float:
     """Requests/s per GPU = output tok/s per GPU (all GPUs) / osl; cost of 1000 of them."""
     requests_per_s_per_gpu = output_tput_per_gpu / osl
     return usd_per_gpu_hour / SECONDS_PER_HOUR / (requests_per_s_per_gpu * utilization) * 1000.0
@@ -194,7 +209,13 @@ def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) 
     """The table's offers, with each overridden hardware's offers replaced by the override."""
     kept = [o for o in table.offers if o.hardware not in price_overrides]
     overrides = [
-        Offer(hardware=hw, provider="request override", kind="override", usd_per_gpu_hour=price, source="price_overrides in the request")
+        Offer(
+            hardware=hw,
+            provider="request override",
+            kind="override",
+            usd_per_gpu_hour=price,
+            source="price_overrides in the request",
+        )
         for hw, price in sorted(price_overrides.items())
     ]
     return kept + overrides
@@ -232,6 +253,10 @@ def _pool(row: Mapping[str, object], pool: str) -> str:
     return text
 
 
+def _has_filters(f: QuoteFilters) -> bool:
+    return any(getattr(f, name) is not None for name in QuoteFilters.__struct_fields__)
+
+
 def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
     expr = pl.lit(value=True)
     if f.hardware:
@@ -255,16 +280,28 @@ class _Priced:
     """Offers grouped by hardware as arrays, cheapest first within each hardware."""
 
     def __init__(self, offers: Sequence[Offer], hardware_of_curve: np.ndarray) -> None:
-        order = sorted(range(len(offers)), key=lambda i: (offers[i].hardware, offers[i].usd_per_gpu_hour, offers[i].provider, offers[i].kind))
+        order = sorted(
+            range(len(offers)),
+            key=lambda i: (
+                offers[i].hardware,
+                offers[i].usd_per_gpu_hour,
+                offers[i].provider,
+                offers[i].kind,
+            ),
+        )
         self.offers = [offers[i] for i in order]
-        hw_names = sorted({o.hardware for o in self.offers})
         self.price = np.array([o.usd_per_gpu_hour for o in self.offers], dtype=np.float64)
-        first: dict[str, int] = {}
-        for i, o in enumerate(self.offers):
-            first.setdefault(o.hardware, i)
-        counts = {hw: sum(1 for o in self.offers if o.hardware == hw) for hw in hw_names}
-        self.first_offer = np.array([first.get(str(hw), -1) for hw in hardware_of_curve], dtype=np.int64)
-        self.offer_count = np.array([counts.get(str(hw), 0) for hw in hardware_of_curve], dtype=np.int64)
+        offer_hw = np.array([o.hardware for o in self.offers], dtype=str)
+        names, first, counts = np.unique(offer_hw, return_index=True, return_counts=True)
+        # Vectorized per-curve lookup of "its hardware's offers" (thousands of curves per quote).
+        pos = np.minimum(np.searchsorted(names, hardware_of_curve), max(names.size - 1, 0))
+        found = (
+            (names[pos] == hardware_of_curve)
+            if names.size
+            else np.zeros(hardware_of_curve.size, dtype=bool)
+        )
+        self.first_offer = np.where(found, first[pos] if names.size else -1, -1).astype(np.int64)
+        self.offer_count = np.where(found, counts[pos] if names.size else 0, 0).astype(np.int64)
 
 
 def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> QuoteResponse:
@@ -274,15 +311,32 @@ def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> Q
     known_hw = set(wl.groups["hardware"].to_list()) | {o.hardware for o in table.offers}
     for hw in request.price_overrides:
         if hw not in known_hw:
-            raise InvalidRequest("price_overrides", f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})")
+            raise InvalidRequest(
+                "price_overrides", f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})"
+            )
     offers = effective_offers(table, request.price_overrides)
-    groups = wl.groups
-    hardware = groups["hardware"].to_numpy()
-    priced = _Priced(offers, hardware)
-    mask = _filter_mask(groups, request)
-    group_rows = groups.to_dicts()
+    priced = _Priced(offers, wl.hardware)
+    mask = (
+        _filter_mask(wl.groups, request)
+        if _has_filters(request)
+        else np.ones(wl.curves.count, dtype=bool)
+    )
+    group_rows = wl.group_rows
     targets = [
-        _quote_target(wl, group_rows, priced, mask, request, read_at(wl.curves, float(t), request.interpolation, extrapolate=request.extrapolate, positive="tput_per_gpu"))
+        _quote_target(
+            wl,
+            group_rows,
+            priced,
+            mask,
+            request,
+            read_at(
+                wl.curves,
+                float(t),
+                request.interpolation,
+                extrapolate=request.extrapolate,
+                positive="tput_per_gpu",
+            ),
+        )
         for t in request.targets
     ]
     return QuoteResponse(
@@ -319,18 +373,47 @@ _UNREACHABLE_LISTED = 50
 _EXCLUDED_LISTED = 50
 
 
-def _quote_target(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced: _Priced, mask: np.ndarray, request: QuoteRequest, reading: Reading) -> TargetQuote:
+def _label(wl: WorkloadIndex, c: int) -> str:
+    key = ("label", c)
+    if key not in wl.memo:
+        wl.memo[key] = recipe_label(wl.group_rows[c])
+    return wl.memo[key]  # type: ignore[no-any-return]
+
+
+def _recipe_info(wl: WorkloadIndex, c: int) -> RecipeInfo:
+    key = ("info", c)
+    if key not in wl.memo:
+        wl.memo[key] = recipe_info(wl.group_rows[c])
+    return wl.memo[key]  # type: ignore[no-any-return]
+
+
+def _quote_target(
+    wl: WorkloadIndex,
+    group_rows: list[dict[str, object]],
+    priced: _Priced,
+    mask: np.ndarray,
+    request: QuoteRequest,
+    reading: Reading,
+) -> TargetQuote:
     basis = reading.values[_BASIS_COLUMN[request.token_basis]]
     reachable = reading.method != Method.UNREACHABLE
     has_price = priced.offer_count > 0
     has_basis = np.isfinite(basis) & (basis > 0)
     ttft_ok = np.ones_like(mask)
     if request.max_ttft_s is not None:
-        ttft_ok = reading.values["ttft_s"] <= request.max_ttft_s  # NaN (unpublished) fails: said below
+        ttft_ok = (
+            reading.values["ttft_s"] <= request.max_ttft_s
+        )  # NaN (unpublished) fails: said below
     eligible = mask & reachable & has_price & has_basis & ttft_ok
     best_cost = np.full(mask.size, np.inf)
-    cheapest_price = priced.price[np.maximum(priced.first_offer, 0)] if priced.price.size else np.zeros(mask.size)
-    best_cost[eligible] = usd_per_million_tokens(cheapest_price[eligible], basis[eligible], request.utilization)
+    cheapest_price = (
+        priced.price[np.maximum(priced.first_offer, 0)]
+        if priced.price.size
+        else np.zeros(mask.size)
+    )
+    best_cost[eligible] = usd_per_million_tokens(
+        cheapest_price[eligible], basis[eligible], request.utilization
+    )
 
     # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
     k = min(request.top, int(eligible.sum()))
@@ -344,25 +427,49 @@ def _quote_target(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced
     pairs.sort()
     pairs = pairs[:k]
     cheapest_cost = pairs[0][0] if pairs else None
-    options = [_option(wl, group_rows, priced, reading, request, c, o, cost, cheapest_cost or cost, rank) for rank, (cost, _, c, o) in enumerate(pairs, 1)]
+    ops: dict[int, OperatingPoint] = {}  # one operating point per curve, shared by its options
+    options = [
+        _option(wl, ops, priced, reading, request, c, o, cost, cheapest_cost or cost, rank)
+        for rank, (cost, _, c, o) in enumerate(pairs, 1)
+    ]
 
     per_hw: list[QuoteOption] = []
-    for hw in sorted(set(wl.groups["hardware"].to_list())):
-        in_hw = np.nonzero((wl.groups["hardware"].to_numpy() == hw) & eligible)[0]
+    for hw in wl.hardware_names:
+        in_hw = np.nonzero((wl.hardware == hw) & eligible)[0]
         if in_hw.size:
             c = int(in_hw[np.argmin(best_cost[in_hw])])
-            per_hw.append(_option(wl, group_rows, priced, reading, request, c, int(priced.first_offer[c]), float(best_cost[c]), cheapest_cost or float(best_cost[c]), 0))
+            per_hw.append(
+                _option(
+                    wl,
+                    ops,
+                    priced,
+                    reading,
+                    request,
+                    c,
+                    int(priced.first_offer[c]),
+                    float(best_cost[c]),
+                    cheapest_cost or float(best_cost[c]),
+                    0,
+                )
+            )
     per_hw.sort(key=lambda o: o.usd_per_million_tokens)
 
     unreachable_idx = np.nonzero(mask & ~reachable)[0]
     unreachable = [
-        UnreachableRecipe(recipe_id=str(group_rows[i]["curve_id"]), label=recipe_label(group_rows[i]), hardware=str(group_rows[i]["hardware"]), max_interactivity=float(str(group_rows[i]["max_interactivity"])))
-        for i in unreachable_idx[np.argsort(-wl.groups["max_interactivity"].to_numpy()[unreachable_idx], kind="stable")][:_UNREACHABLE_LISTED]
+        UnreachableRecipe(
+            recipe_id=str(group_rows[i]["curve_id"]),
+            label=_label(wl, int(i)),
+            hardware=str(group_rows[i]["hardware"]),
+            max_interactivity=float(str(group_rows[i]["max_interactivity"])),
+        )
+        for i in unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")][
+            :_UNREACHABLE_LISTED
+        ]
     ]
     excluded: list[ExcludedRecipe] = []
     excluded_total = 0
     reasons = (
-        (~has_price, f"no offer for this hardware in pricing table (or overrides)"),
+        (~has_price, "no offer for this hardware in pricing table (or overrides)"),
         (~has_basis, f"{request.token_basis} throughput not published by the source"),
         (~ttft_ok, f"TTFT above max_ttft_s={request.max_ttft_s} or not published"),
     )
@@ -372,7 +479,14 @@ def _quote_target(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced
         seen |= bad
         excluded_total += int(idx.size)
         for i in idx[: max(0, _EXCLUDED_LISTED - len(excluded))]:
-            excluded.append(ExcludedRecipe(recipe_id=str(group_rows[i]["curve_id"]), label=recipe_label(group_rows[i]), hardware=str(group_rows[i]["hardware"]), reason=reason))
+            excluded.append(
+                ExcludedRecipe(
+                    recipe_id=str(group_rows[i]["curve_id"]),
+                    label=_label(wl, int(i)),
+                    hardware=str(group_rows[i]["hardware"]),
+                    reason=reason,
+                )
+            )
     return TargetQuote(
         target_interactivity=reading.target,
         cheapest=options[0] if options else None,
@@ -392,18 +506,41 @@ def _smallest(values: FloatArray, k: int) -> list[int]:
     return [int(i) for i in candidates[np.argsort(values[candidates], kind="stable")]]
 
 
-def _option(wl: WorkloadIndex, group_rows: list[dict[str, object]], priced: _Priced, reading: Reading, request: QuoteRequest, c: int, o: int, cost: float, cheapest_cost: float, rank: int) -> QuoteOption:
+def _option(
+    wl: WorkloadIndex,
+    ops: dict[int, OperatingPoint],
+    priced: _Priced,
+    reading: Reading,
+    request: QuoteRequest,
+    c: int,
+    o: int,
+    cost: float,
+    cheapest_cost: float,
+    rank: int,
+) -> QuoteOption:
     offer = priced.offers[o]
-    row = group_rows[c]
-    values = {name: float(v[c]) for name, v in reading.values.items()}
-    output_tput = values["output_tput_per_gpu_all"]
-    per_1k = usd_per_1k_requests(offer.usd_per_gpu_hour, output_tput, request.osl, request.utilization) if np.isfinite(output_tput) and output_tput > 0 else None
+    if c not in ops:
+        ops[c] = operating_point(wl, reading, c, request.interpolation)
+    output_tput = float(reading.values["output_tput_per_gpu_all"][c])
+    per_1k = (
+        usd_per_1k_requests(offer.usd_per_gpu_hour, output_tput, request.osl, request.utilization)
+        if np.isfinite(output_tput) and output_tput > 0
+        else None
+    )
     return QuoteOption(
         rank=rank,
         hardware=offer.hardware,
-        recipe=recipe_info(row),
-        offer=OfferInfo(provider=offer.provider, kind=offer.kind, usd_per_gpu_hour=offer.usd_per_gpu_hour, region=offer.region, source=offer.source, source_date=offer.source_date, notes=offer.notes),
-        operating_point=operating_point(wl, reading, c, request.interpolation),
+        recipe=_recipe_info(wl, c),
+        offer=OfferInfo(
+            provider=offer.provider,
+            kind=offer.kind,
+            usd_per_gpu_hour=offer.usd_per_gpu_hour,
+            region=offer.region,
+            source=offer.source,
+            source_date=offer.source_date,
+            notes=offer.notes,
+        ),
+        operating_point=ops[c],
         usd_per_million_tokens=cost,
         usd_per_1k_requests=per_1k,
         ratio_to_cheapest=cost / cheapest_cost,
@@ -415,10 +552,12 @@ def _opt_float(value: float) -> float | None:
     return value if np.isfinite(value) else None
 
 
-def operating_point(wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation) -> OperatingPoint:
+def operating_point(
+    wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation
+) -> OperatingPoint:
     method = Method(int(reading.method[c]))
     lo, hi = int(reading.lo[c]), int(reading.hi[c])
-    knot_rows = wl.knots[sorted({lo, hi})].to_dicts()
+    knot_rows = [wl.knot_rows[i] for i in sorted({lo, hi})]
     knots = [
         Knot(
             interactivity=float(r["interactivity"]),

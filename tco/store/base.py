@@ -29,19 +29,19 @@ class StoreError(Exception):
     """Base of every store error. Messages name the object and are safe to show a client."""
 
 
-class NotFound(StoreError):  # noqa: N818 - HTTP-style names read best at call sites
+class NotFound(StoreError):
     """The table, version, run or key does not exist (or was deleted)."""
 
 
-class Conflict(StoreError):  # noqa: N818 - HTTP-style names read best at call sites
+class Conflict(StoreError):
     """The object already exists, or a name is ambiguous."""
 
 
-class InvalidData(StoreError):  # noqa: N818 - HTTP-style names read best at call sites
+class InvalidData(StoreError):
     """The data breaks a store constraint (e.g. a point without a required measure)."""
 
 
-class PreconditionFailed(StoreError):  # noqa: N818 - HTTP-style names read best at call sites
+class PreconditionFailed(StoreError):
     """A write named a version that is no longer the latest (HTTP 412)."""
 
     def __init__(self, current_version: int, *, target: str = "", expected: int | None = None):

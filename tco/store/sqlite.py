@@ -653,11 +653,17 @@ class SqliteStore:
                 (name_or_prefix,),
             ).fetchall()
             if not rows and len(name_or_prefix) >= len("tco_") + 4:
-                rows = conn.execute(
-                    f"SELECT key_hash, {self._KEY_COLUMNS} FROM api_key "
-                    "WHERE revoked_at IS NULL AND prefix LIKE ? ESCAPE '\\'",
-                    (_like_prefix(name_or_prefix[:KEY_DISPLAY_CHARS]),),
-                ).fetchall()
+                # Prefix match in Python: exact and case-sensitive (SQLite's LIKE is not), and
+                # the active keys are few.
+                wanted = name_or_prefix[:KEY_DISPLAY_CHARS]
+                rows = [
+                    r
+                    for r in conn.execute(
+                        f"SELECT key_hash, {self._KEY_COLUMNS} FROM api_key "
+                        "WHERE revoked_at IS NULL"
+                    )
+                    if r[2].startswith(wanted)
+                ]
             if not rows:
                 raise NotFound(f"no active API key named or prefixed {name_or_prefix!r}")
             if len(rows) > 1:
@@ -939,7 +945,7 @@ def _transaction(conn: sqlite3.Connection, begin: str) -> Iterator[None]:
         raise
 
 
-class _NothingNew(Exception):  # noqa: N818 - control flow, never escapes this module
+class _NothingNew(Exception):
     """Aborts an ingest transaction that added no rows, carrying the answer."""
 
     def __init__(self, result: RunResult) -> None:
@@ -947,11 +953,6 @@ class _NothingNew(Exception):  # noqa: N818 - control flow, never escapes this m
 
 
 # ------------------------------------------------------------------------ row conversion
-
-
-def _like_prefix(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped + "%"
 
 
 def _point_row(run_id: str, ordinal: int, digest: str, point: Point) -> tuple[object, ...]:

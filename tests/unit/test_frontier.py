@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from tco.domain.frontier import Curves, Method, pareto_indices, read_at, steffen_tangents
 
 # The reference article's Mar 1 TP=8 curve, as (interactivity tok/s/user, tok/s/GPU, conc).
-MAR1 = np.array([[6.6, 28.7, 4], [6.3, 55.0, 8], [6.1, 104.8, 16], [5.6, 191.2, 32], [5.0, 348.5, 64]])
+MAR1 = np.array(
+    [[6.6, 28.7, 4], [6.3, 55.0, 8], [6.1, 104.8, 16], [5.6, 191.2, 32], [5.0, 348.5, 64]]
+)
 
 
 def one_curve(x: np.ndarray, y: np.ndarray) -> Curves:
@@ -67,7 +69,9 @@ def test_steffen_two_knots_is_a_line_and_matches_d3_endpoints() -> None:
     m = steffen_tangents(x, y, np.array([0]), np.array([3]))
     # Interior: s0=1, s1=3, p=2 -> (1+1)*min(1, 3, 1) = 2; ends: (3s - m_neighbour)/2.
     assert m.tolist() == [0.5, 2.0, 3.5]
-    line = steffen_tangents(np.array([0.0, 2.0]), np.array([1.0, 5.0]), np.array([0]), np.array([2]))
+    line = steffen_tangents(
+        np.array([0.0, 2.0]), np.array([1.0, 5.0]), np.array([0]), np.array([2])
+    )
     assert line.tolist() == [2.0, 2.0]
 
 
@@ -82,14 +86,18 @@ def test_many_curves_read_at_once_match_one_by_one() -> None:
         curves_y.append(y)
     lengths = np.array([x.size for x in curves_x])
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    together = Curves.build(starts, lengths, np.concatenate(curves_x), {"tput_per_gpu": np.concatenate(curves_y)})
+    together = Curves.build(
+        starts, lengths, np.concatenate(curves_x), {"tput_per_gpu": np.concatenate(curves_y)}
+    )
     for target in (5.0, 50.0, 95.0):
         for method in ("linear", "monotone", "measured"):
             r = read_at(together, target, method)  # type: ignore[arg-type]
             for i, (x, y) in enumerate(zip(curves_x, curves_y, strict=True)):
                 alone = read_at(one_curve(x, y), target, method)  # type: ignore[arg-type]
                 assert r.method[i] == alone.method[0]
-                np.testing.assert_allclose(r.values["tput_per_gpu"][i], alone.values["tput_per_gpu"][0], equal_nan=True)
+                np.testing.assert_allclose(
+                    r.values["tput_per_gpu"][i], alone.values["tput_per_gpu"][0], equal_nan=True
+                )
 
 
 finite = st.floats(min_value=0.1, max_value=1e4, allow_nan=False, allow_infinity=False)
@@ -112,9 +120,15 @@ def test_frontier_is_idempotent_and_dominance_free(points: list[tuple[float, flo
             assert np.any((fx >= x[i]) & (fy >= y[i]))
 
 
-@given(clouds, st.sampled_from(["linear", "monotone", "measured"]), st.lists(finite, min_size=2, max_size=10))
+@given(
+    clouds,
+    st.sampled_from(["linear", "monotone", "measured"]),
+    st.lists(finite, min_size=2, max_size=10),
+)
 @settings(max_examples=200, deadline=None)
-def test_interpolated_throughput_is_bounded_and_monotone(points: list[tuple[float, float]], method: str, targets: list[float]) -> None:
+def test_interpolated_throughput_is_bounded_and_monotone(
+    points: list[tuple[float, float]], method: str, targets: list[float]
+) -> None:
     x = np.array([p[0] for p in points])
     y = np.array([p[1] for p in points])
     keep = pareto_indices(x, y)
