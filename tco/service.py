@@ -295,7 +295,7 @@ class Service:
         return CurvesResponse(
             model=base.model, isl=base.isl, osl=base.osl,
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=self.index.effective_as_of(base.as_of),
+            benchmark_as_of=wl.latest_date,
             pricing_table=table.name, pricing_version=table.version,
             token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
@@ -335,7 +335,7 @@ class Service:
             isl=isl,
             osl=osl,
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=self.index.effective_as_of(as_of),
+            benchmark_as_of=wl.latest_date,
             pooling=pooling,
             frontiers=frontiers,
         )

@@ -121,6 +121,11 @@ class WorkloadIndex:
         return sorted(set(self.hardware.tolist()))
 
     @cached_property
+    def latest_date(self) -> dt.date:
+        """The newest benchmark date among this workload's frontier knots in this view."""
+        return self.groups["latest_date"].max()  # type: ignore[return-value]
+
+    @cached_property
     def memo(self) -> dict[tuple[str, int], Any]:
         """Per-curve answer fragments (recipe info, labels) that never change for this index."""
         return {}

@@ -171,7 +171,7 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     isl: int
     osl: int
     as_of: dt.date | None  # the requested as-of date (None: latest)
-    benchmark_as_of: dt.date | None  # newest benchmark date in the view actually used
+    benchmark_as_of: dt.date | None  # newest benchmark date of this workload in the view used
     dataset_version: str
     pricing_table: str
     pricing_version: int
@@ -245,12 +245,12 @@ def recipe_label(row: Mapping[str, object]) -> str:
 
 def _pool(row: Mapping[str, object], pool: str) -> str:
     gpus, tp, ep = row.get(f"num_{pool}_gpu"), row.get(f"{pool}_tp"), row.get(f"{pool}_ep")
-    text = f"{gpus if gpus is not None else '?'} GPUs"
+    parts = [] if gpus is None else [f"{gpus} GPUs"]  # some sources state a pool's TP/EP only
     if tp is not None:
-        text += f" TP{tp}"
+        parts.append(f"TP{tp}")
     if ep not in (None, 1):
-        text += f" EP{ep}"
-    return text
+        parts.append(f"EP{ep}")
+    return " ".join(parts) or "?"
 
 
 def _has_filters(f: QuoteFilters) -> bool:
@@ -345,7 +345,7 @@ def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> Q
             isl=request.isl,
             osl=request.osl,
             as_of=request.as_of,
-            benchmark_as_of=index.effective_as_of(request.as_of),
+            benchmark_as_of=wl.latest_date,
             dataset_version=index.dataset_version,
             pricing_table=table.name,
             pricing_version=table.version,
@@ -384,6 +384,19 @@ def _recipe_info(wl: WorkloadIndex, c: int) -> RecipeInfo:
     key = ("info", c)
     if key not in wl.memo:
         wl.memo[key] = recipe_info(wl.group_rows[c])
+    return wl.memo[key]  # type: ignore[no-any-return]
+
+
+def _unreachable(wl: WorkloadIndex, c: int) -> UnreachableRecipe:
+    key = ("unreachable", c)
+    if key not in wl.memo:
+        row = wl.group_rows[c]
+        wl.memo[key] = UnreachableRecipe(
+            recipe_id=str(row["curve_id"]),
+            label=_label(wl, c),
+            hardware=str(row["hardware"]),
+            max_interactivity=float(row["max_interactivity"]),
+        )
     return wl.memo[key]  # type: ignore[no-any-return]
 
 
@@ -455,17 +468,8 @@ def _quote_target(
     per_hw.sort(key=lambda o: o.usd_per_million_tokens)
 
     unreachable_idx = np.nonzero(mask & ~reachable)[0]
-    unreachable = [
-        UnreachableRecipe(
-            recipe_id=str(group_rows[i]["curve_id"]),
-            label=_label(wl, int(i)),
-            hardware=str(group_rows[i]["hardware"]),
-            max_interactivity=float(str(group_rows[i]["max_interactivity"])),
-        )
-        for i in unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")][
-            :_UNREACHABLE_LISTED
-        ]
-    ]
+    order = unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")]
+    unreachable = [_unreachable(wl, int(i)) for i in order[:_UNREACHABLE_LISTED]]
     excluded: list[ExcludedRecipe] = []
     excluded_total = 0
     reasons = (

@@ -1,0 +1,147 @@
+"""Engine benchmark: frontier-index build time and 10-target quote latency, on the shipped data
+and on synthetic datasets of 10k, 100k and 1M points (generated here, never shipped).
+
+Two synthetic shapes, because data grows two ways: "spread" adds models and history (each
+workload stays about the same size, as a growing benchmark suite does), "one workload" puts
+every point into the single workload that is quoted (the worst case for a quote).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import statistics
+import time
+
+import numpy as np
+import polars as pl
+
+from tco.domain.index import FrontierIndex
+from tco.domain.points import POINT_SCHEMA
+from tco.domain.pricing import PricingTable
+from tco.domain.quote import QuoteRequest, quote
+from tco.ingest.shipped import dataset_version, load_shipped_points
+from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_shipped_tables
+
+HARDWARE = ("h100", "h200", "b200", "b300", "gb200", "gb300", "mi300x", "mi325x", "mi355x")
+CONCS = np.array([4, 8, 16, 32, 64, 128, 256, 512])
+DATES = 10
+TARGETS = [float(t) for t in range(10, 110, 10)]
+
+
+def synthetic_points(n_points: int, n_workloads: int, seed: int = 0) -> pl.DataFrame:
+    """Curves shaped like real ones: throughput rises and interactivity falls with concurrency,
+    re-measured on ``DATES`` dates; every (recipe, conc, date) is one point."""
+    rng = np.random.default_rng(seed)
+    per_recipe = CONCS.size * DATES
+    n_recipes = max(1, n_points // per_recipe)
+    recipe = np.arange(n_recipes)
+    workload = recipe % n_workloads
+    hw = rng.integers(0, len(HARDWARE), n_recipes)
+    tp = rng.choice([1, 2, 4, 8], n_recipes)
+    peak_tput = rng.uniform(500, 20_000, n_recipes)
+    peak_intvty = rng.uniform(20, 300, n_recipes)
+    # Broadcast (recipe, date, conc) and flatten.
+    r = np.repeat(recipe, per_recipe)
+    d = np.tile(np.repeat(np.arange(DATES), CONCS.size), n_recipes)
+    c = np.tile(CONCS, n_recipes * DATES)
+    improvement = 1 + 0.05 * d  # later releases are faster
+    load = np.log2(c) / np.log2(CONCS[-1])
+    tput = peak_tput[r] * improvement * (0.05 + 0.95 * load) * rng.uniform(0.95, 1.05, r.size)
+    intvty = peak_intvty[r] * improvement * (1.05 - 0.9 * load) * rng.uniform(0.95, 1.05, r.size)
+    n = r.size
+    models = np.array([f"model-{w // 3}" for w in range(n_workloads)])
+    isl = np.array([1024, 1024, 8192])[workload % 3]
+    osl = np.array([1024, 8192, 1024])[workload % 3]
+    columns: dict[str, object] = {
+        name: pl.Series(name, [None] * n, dtype=dtype) for name, dtype in POINT_SCHEMA.items()
+    }
+    columns.update(
+        model=models[workload[r]],
+        isl=isl[r],
+        osl=osl[r],
+        hardware=np.array(HARDWARE)[hw[r]],
+        framework=np.where(r % 2 == 0, "vllm", "sglang"),
+        precision=np.where(r % 3 == 0, "fp8", "fp4"),
+        spec_method="none",
+        disagg=False,
+        tp=tp[r] * (1 + r % 7),  # distinct recipes even on one workload
+        ep=1,
+        dp_attention=False,
+        pp=1,
+        conc=c,
+        date=pl.Series(np.datetime64("2026-01-01") + d * 7).cast(pl.Date),
+        source="synthetic",
+        tput_per_gpu=tput,
+        output_tput_per_gpu=tput * 0.1,
+        input_tput_per_gpu=tput * 0.9,
+        interactivity=intvty,
+        tpot_s=1 / intvty,
+        ttft_s=rng.uniform(0.1, 2.0, n),
+    )
+    frame = pl.DataFrame(
+        {
+            k: (
+                v
+                if isinstance(v, pl.Series)
+                else pl.Series(k, np.broadcast_to(v, (n,)) if np.ndim(v) == 0 else v)
+            )
+            for k, v in columns.items()
+        }
+    )
+    return frame.select([pl.col(k).cast(t) for k, t in POINT_SCHEMA.items()])
+
+
+def _time_ms(fn: object, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def measure(
+    points: pl.DataFrame, table: PricingTable, model: str, isl: int, osl: int
+) -> tuple[float, float]:
+    gc.collect()
+    start = time.perf_counter()
+    index = FrontierIndex(points, "bench")
+    index.workloads()
+    build_s = time.perf_counter() - start
+    request = QuoteRequest(model=model, isl=isl, osl=osl, targets=TARGETS)
+    quote(index, table, request)  # first call fills per-index memos
+    return build_s, _time_ms(lambda: quote(index, table, request), 50)
+
+
+def run() -> str:
+    table = next(t for t in load_shipped_tables() if t.name == DEFAULT_PRICING_TABLE)
+    shipped = load_shipped_points()
+    rows = []
+    build_s, quote_ms = measure(shipped, table, "dsr1", 8192, 1024)
+    rows.append(("shipped", shipped.height, "-", build_s, quote_ms))
+    previous: dict[str, float] = {}
+    for n in (10_000, 100_000, 1_000_000):
+        for shape, workloads in (("spread", max(3, n // 2_000)), ("one workload", 1)):
+            frame = synthetic_points(n, workloads)
+            model, isl, osl = "model-0", 1024, 1024
+            b, q = measure(frame, table, model, isl, osl)
+            growth = f"{q / previous[shape]:.2f}x" if shape in previous else "-"
+            previous[shape] = q
+            rows.append((f"synthetic, {shape}", frame.height, growth, b, q))
+            del frame
+    lines = [
+        f"Shipped dataset version {dataset_version(shipped)}; quote = 10 targets (10..100 tok/s/user), top 5, pricing {DEFAULT_PRICING_TABLE}; median of 50.",
+        "",
+        "| dataset | points | quote growth per 10x data | index build (s) | quote, 10 targets (ms) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {name} | {n:,} | {growth} | {b:.3f} | {q:.2f} |" for name, n, growth, b, q in rows
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(run())
+    _ = dt  # keep the import for type readers
