@@ -89,13 +89,13 @@ def _print_compare(answer: CompareResponse, fmt: str) -> None:
         f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}"
     )
 
-    def fmt(value: object) -> str:
+    def cell(value: object) -> str:
         return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
 
     for r in rows:
         gain = r["gain"]
-        print(f"  {r['view']:<16} {r['at']:>8g}  baseline {fmt(r['baseline_value']):>8} ({r['baseline_method']})  "
-              f"candidate {fmt(r['candidate_value']):>8} ({r['candidate_method']})  gain {'-' if gain is None else f'{gain:.2f}x'}")  # fmt: skip
+        print(f"  {r['view']:<16} {r['at']:>8g}  baseline {cell(r['baseline_value']):>8} ({r['baseline_method']})  "
+              f"candidate {cell(r['candidate_value']):>8} ({r['candidate_method']})  gain {'-' if gain is None else f'{gain:.2f}x'}")  # fmt: skip
     p = answer.peak_throughput
     print(f"  peak tok/s/GPU {p.baseline:g} -> {p.candidate:g} ({p.ratio:.2f}x)")
 
