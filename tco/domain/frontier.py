@@ -8,7 +8,7 @@ million points in milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
@@ -128,14 +128,13 @@ class Curves:
             )
         return self._tangents[column]
 
-    def first_at_or_above(self, target: float) -> IntArray:
-        """Per curve, the index of the first knot with x >= target (may be one past
-        the curve's end)."""
-        rank = np.searchsorted(self._ranks, target, side="left")
+    def first_at_or_above(self, targets: FloatArray) -> IntArray:
+        """Per target and curve (shape targets x curves), the index of the first knot with
+        x >= target (one past the curve's end when there is none)."""
+        rank = np.searchsorted(self._ranks, targets, side="left")
         curve_ids = np.arange(self.count, dtype=np.int64)
-        return np.searchsorted(
-            self._key, curve_ids * (self._ranks.size + 1) + rank, side="left"
-        ).astype(np.int64)
+        keys = curve_ids[None, :] * (self._ranks.size + 1) + rank[:, None]
+        return np.searchsorted(self._key, keys, side="left").astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -158,13 +157,31 @@ def read_at(
     extrapolate: bool = False,
     positive: str | None = None,
 ) -> Reading:
-    """Read every curve at ``x = target``: each column's value there, never extrapolating unless
-    asked (and then flagged). An extrapolation that drives column ``positive`` to zero or below
-    is unreachable: a straight line past the last knot must not invent free throughput."""
+    """Read every curve at one target (see :func:`read_many`)."""
+    return read_many(curves, [target], interpolation, extrapolate=extrapolate, positive=positive)[0]
+
+
+def read_many(
+    curves: Curves,
+    targets: Sequence[float],
+    interpolation: Interpolation = "linear",
+    *,
+    extrapolate: bool = False,
+    positive: str | None = None,
+) -> list[Reading]:
+    """Read every curve at every ``x = target``: each column's value there, never extrapolating
+    unless asked (and then flagged). An extrapolation that drives column ``positive`` to zero or
+    below is unreachable: a straight line past the last knot must not invent free throughput.
+
+    All targets are read in one pass of (targets x curves) arrays: numpy's per-call overhead,
+    not arithmetic, dominates at the sizes of a quote.
+    """
     starts, lengths = curves.starts, curves.lengths
     ends = starts + lengths - 1
     x = curves.x
-    first_ge = curves.first_at_or_above(target)
+    tt = np.asarray(targets, dtype=np.float64)
+    target = tt[:, None]
+    first_ge = curves.first_at_or_above(tt)
     past_end = first_ge > ends
     at_knot = np.minimum(first_ge, ends)
     exact = ~past_end & (x[at_knot] == target)
@@ -215,4 +232,7 @@ def read_at(
             hi[impossible] = -1
             for column in values.values():
                 column[impossible] = np.nan
-    return Reading(target, method, values, lo, hi, weight)
+    return [
+        Reading(float(t), method[i], {k: v[i] for k, v in values.items()}, lo[i], hi[i], weight[i])
+        for i, t in enumerate(tt)
+    ]

@@ -16,7 +16,7 @@ import polars as pl
 from msgspec import Meta
 
 from tco.domain.errors import InvalidRequest
-from tco.domain.frontier import FloatArray, Interpolation, Method, Reading, read_at
+from tco.domain.frontier import FloatArray, Interpolation, Method, Reading, read_many
 from tco.domain.index import FrontierIndex, Pooling, WorkloadIndex
 from tco.domain.pricing import Offer, PricingTable
 
@@ -322,23 +322,14 @@ def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> Q
         else np.ones(wl.curves.count, dtype=bool)
     )
     group_rows = wl.group_rows
-    targets = [
-        _quote_target(
-            wl,
-            group_rows,
-            priced,
-            mask,
-            request,
-            read_at(
-                wl.curves,
-                float(t),
-                request.interpolation,
-                extrapolate=request.extrapolate,
-                positive="tput_per_gpu",
-            ),
-        )
-        for t in request.targets
-    ]
+    readings = read_many(
+        wl.curves,
+        request.targets,
+        request.interpolation,
+        extrapolate=request.extrapolate,
+        positive="tput_per_gpu",
+    )
+    targets = [_quote_target(wl, group_rows, priced, mask, request, r) for r in readings]
     return QuoteResponse(
         assumptions=Assumptions(
             model=request.model,
