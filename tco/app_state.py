@@ -1,25 +1,42 @@
-"""Wiring: open the store, seed shipped prices, load shipped + ingested points, build a Service."""
+"""Wiring: open the store, seed shipped prices, serve shipped + ingested points, import runs.
+
+``LiveService`` is the Service the API and CLI run on a store: its points are a fixed base (the
+shipped benchmark files, or nothing with ``--no-shipped-data``) plus every run in the store,
+and ``refresh`` keeps its frontier index in step with the store's dataset generation.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
+import msgspec
 import polars as pl
 
+from tco.domain.catalog import Hardware
+from tco.domain.points import POINT_FIELDS, empty_points_frame
+from tco.ingest import DEFAULT_WARN_CHECKS, SANITY_CHECKS, ErrorLog, RowError, detect_format, parse
+from tco.ingest.rows import file_error
 from tco.service import Service
-from tco.store import Store, open_store
+from tco.store import RunResult, Store, open_store
 
+log = logging.getLogger("tco.app_state")
 
-def dataset_frame(store: Store | None, shipped_data: bool) -> tuple[pl.DataFrame, str]:
-    """Shipped benchmarks plus the store's ingested runs, and the version naming them both."""
-    from tco.domain.points import empty_points_frame
-    from tco.ingest.shipped import dataset_version, load_shipped_points
-
-    frames = [load_shipped_points()] if shipped_data else [empty_points_frame()]
-    if store is not None:
-        frames.append(store.load_points())
-    points = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
-    return points, dataset_version(points)
+# Two points equal in these fields are one measurement whatever file or spelling it came from
+# (the store's point_hash leaves out the same provenance fields).
+_CONTENT_FIELDS = [
+    f for f in POINT_FIELDS if f not in {"source", "model_raw", "hardware_raw", "framework_raw", "precision_raw"}
+]  # fmt: skip
+# How often each server process looks for runs ingested by another process (another uvicorn
+# worker, or ``tco import``): one cheap SELECT per interval.
+WATCH_INTERVAL_S = 1.0
+SANITY_SETTING = "TCO_SANITY_WARN"
 
 
 def open_seeded_store(database: str | Path) -> Store:
@@ -32,15 +49,174 @@ def open_seeded_store(database: str | Path) -> Store:
     return store
 
 
-def service_from_store(database: str | Path, *, shipped_data: bool = True) -> Service:
+def base_points(shipped_data: bool) -> tuple[pl.DataFrame, str]:
+    """The points served whatever the store holds, and their content version."""
+    from tco.ingest.shipped import dataset_version, load_shipped_points
+
+    frame = load_shipped_points() if shipped_data else empty_points_frame()
+    return frame, dataset_version(frame)
+
+
+class LiveService(Service):
+    """A Service on ``base`` plus the store's runs.
+
+    The dataset version is the base's content version while the store holds no run, and
+    otherwise a hash of it with the ids of the live runs: it changes on every ingest or delete,
+    returns to an earlier value when the same runs are live again, and every process serving
+    one store computes the same one (so ETags agree across workers).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        base: pl.DataFrame,
+        base_version: str,
+        catalog: dict[str, Hardware],
+        default_table: str,
+        sanity_warn: frozenset[str] = DEFAULT_WARN_CHECKS,
+    ) -> None:
+        self.store = store
+        self.sanity_warn = sanity_warn  # the checks an ingest without ?strict= only warns on
+        self._base = base
+        self._base_version = base_version
+        self._refresh_lock = threading.Lock()
+        points, version, self.generation = self._load()
+        super().__init__(
+            points=points,
+            dataset_version=version,
+            tables=store,
+            catalog=catalog,
+            default_table=default_table,
+        )
+
+    def _load(self) -> tuple[pl.DataFrame, str, int]:
+        """(points, dataset version, store generation), all describing one store state."""
+        while True:
+            dataset = self.store.load_dataset()
+            run_ids = sorted(r.id for r in self.store.list_runs())
+            # Generations only grow: unchanged means no write landed between the two reads.
+            if self.store.dataset_generation() == dataset.generation:
+                break
+        if not run_ids:
+            return self._base, self._base_version, dataset.generation
+        points = pl.concat([self._base, dataset.points], how="vertical").unique(
+            subset=_CONTENT_FIELDS, keep="first", maintain_order=True
+        )
+        digest = hashlib.blake2b(self._base_version.encode(), digest_size=6)
+        for run_id in run_ids:
+            digest.update(b"\n" + run_id.encode())
+        return points, f"ds-{digest.hexdigest()}", dataset.generation
+
+    def refresh(self) -> str:
+        """Rebuild the index if the store's runs changed since it was built; returns the dataset
+        version served now.
+
+        The new index is built completely, then swapped in (``Service.set_points``): readers
+        keep answering from the old one meanwhile and never see a half-built state. One rebuild
+        at a time; a caller that waited finds the store already caught up and returns at once.
+        """
+        with self._refresh_lock:
+            if self.store.dataset_generation() != self.generation:
+                points, version, generation = self._load()
+                self.set_points(points, version)
+                self.generation = generation
+            return self.index.dataset_version
+
+    def watch(self, interval_s: float = WATCH_INTERVAL_S) -> None:
+        """Refresh every ``interval_s`` in a daemon thread. With ``--workers N`` each process
+        has its own index; this is how a run ingested through another worker, or with
+        ``tco import``, reaches this one (within about interval_s plus one rebuild)."""
+
+        def loop() -> None:
+            while True:
+                time.sleep(interval_s)
+                try:
+                    self.refresh()
+                except Exception:  # keep serving the last good index; the next tick retries
+                    log.exception("refreshing the benchmark dataset failed")
+
+        threading.Thread(target=loop, name="tco-dataset-watch", daemon=True).start()
+
+
+def service_from_store(database: str | Path, *, shipped_data: bool = True) -> LiveService:
     from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_catalog
 
     store = open_seeded_store(database)
-    points, version = dataset_frame(store, shipped_data)
-    return Service(
-        points=points,
-        dataset_version=version,
-        tables=store,
+    base, base_version = base_points(shipped_data)
+    return LiveService(
+        store=store,
+        base=base,
+        base_version=base_version,
         catalog=load_catalog(),
         default_table=DEFAULT_PRICING_TABLE,
+        sanity_warn=warn_checks(None, os.environ.get(SANITY_SETTING)),
+    )
+
+
+def warn_checks(strict: bool | None, setting: str | None = None) -> frozenset[str]:
+    """The sanity checks that only warn: none when strict, all when ``strict`` is False, and
+    otherwise the setting (comma-separated check names, ``all`` or ``none``; default
+    ``DEFAULT_WARN_CHECKS``). Raises ValueError naming an unknown check."""
+    if strict is not None:
+        return frozenset() if strict else frozenset(SANITY_CHECKS)
+    if setting is None or not setting.strip():
+        return DEFAULT_WARN_CHECKS
+    names = {n.strip() for n in setting.split(",") if n.strip()}
+    if names == {"all"}:
+        return frozenset(SANITY_CHECKS)
+    if names == {"none"}:
+        return frozenset()
+    unknown = sorted(names - set(SANITY_CHECKS))
+    if unknown:
+        raise ValueError(
+            f"unknown sanity check(s) {', '.join(unknown)} in {SANITY_SETTING}; "
+            f"expected all, none or some of {', '.join(SANITY_CHECKS)}"
+        )
+    return frozenset(names)
+
+
+class Imported(msgspec.Struct, kw_only=True, frozen=True):
+    """One payload ingested as one run (or found already stored)."""
+
+    format: str
+    rows: int
+    result: RunResult
+    warnings: list[RowError]
+    warnings_total: int
+
+
+def import_run(
+    store: Store,
+    payload: bytes,
+    *,
+    source: str,
+    actor: str,
+    request_id: str | None,
+    warn: Collection[str],
+    format: str | None = None,
+    content_type: str | None = None,
+    date: dt.date | None = None,
+    today: dt.date | None = None,
+    on_phase: Callable[[str], None] = lambda phase: None,
+) -> Imported:
+    """Parse and store one payload atomically: every row, or IngestError and nothing stored.
+
+    Rows already stored (by content) are counted as duplicates, so re-importing is a no-op.
+    ``on_phase`` hears "parsing" and then "storing" (for a progress display).
+    """
+    name = format or detect_format(payload, content_type)
+    log = ErrorLog(warn)
+    on_phase("parsing")
+    points = parse(payload, format=name, source=source, date=date, today=today, log=log)
+    if not points:
+        raise file_error("payload", "no rows")
+    on_phase("storing")
+    result = store.add_run(points, source=source, format=name, actor=actor, request_id=request_id)
+    return Imported(
+        format=name,
+        rows=len(points),
+        result=result,
+        warnings=log.warnings,
+        warnings_total=log.warnings_total,
     )

@@ -16,10 +16,17 @@ import msgspec
 
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
-from tco.domain.quote import QuoteRequest, QuoteResponse
+from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
 from tco.tabular import compare_rows, quote_rows, rows_to_csv
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tco.db"
+# --demand-<kind> options: QuoteRequest.demand kinds and their value types.
+_DEMAND_KINDS: dict[str, type] = {
+    "output_tokens_per_s": float,
+    "output_tokens_per_day": float,
+    "requests_per_s": float,
+    "concurrent_users": int,
+}
 
 
 def encode_json(value: object) -> bytes:
@@ -67,6 +74,12 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
                   f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
+            _print_procurement(o, a.api_price.id if a.api_price else "")
+        low = tq.cheapest_for_demand
+        if low is not None and low.capacity is not None:
+            print(f"    lowest monthly bill for this demand: {low.hardware} {low.recipe.label}, "
+                  f"{low.capacity.gpus} GPUs, ${low.capacity.usd_per_month:,.0f}/month "
+                  f"({low.offer.provider} {low.offer.kind} ${low.offer.usd_per_gpu_hour:g}/GPU-h)")  # fmt: skip
         if tq.unreachable_total:
             best = ", ".join(f"{u.hardware} {u.max_interactivity:.1f}" for u in tq.unreachable[:5])
             print(f"    {tq.unreachable_total} recipe(s) cannot reach it (max tok/s/user: {best})")
@@ -75,6 +88,37 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
                 f"    {tq.excluded_total} recipe(s) excluded: "
                 + "; ".join(sorted({f"{e.hardware}: {e.reason}" for e in tq.excluded}))
             )
+
+
+def _print_procurement(o: QuoteOption, api_price_id: str) -> None:
+    """Capacity, owned-TCO breakdown and API comparison lines of one option (when asked for)."""
+    t = o.offer.owned_tco
+    if t is not None:
+        print(f"        owned TCO ${t.total_usd_per_gpu_hour:.4f}/GPU-h = capital {t.capital_usd_per_gpu_hour:.4f} + power "
+              f"{t.power_usd_per_gpu_hour:.4f} + colocation {t.colocation_usd_per_gpu_hour:.4f} + opex {t.opex_usd_per_gpu_hour:.4f}")  # fmt: skip
+    c = o.capacity
+    if c is not None:
+        where = [
+            f"{c.nodes} nodes" if c.nodes is not None else "",
+            f"{c.racks} rack(s)" if c.racks is not None else "",
+        ]
+        power = f"; {c.all_in_kw:,.1f} kW IT load" if c.all_in_kw is not None else ""
+        print(f"        capacity: {c.replicas} x {c.gpus_per_replica}-GPU replica = {c.gpus} GPUs"
+              f"{''.join(', ' + w for w in where if w)}; {c.load_factor:.0%} loaded; "
+              f"${c.usd_per_month:,.0f}/month ({c.gpu_hours_per_month:,.0f} GPU-h){power}")  # fmt: skip
+    elif o.capacity_unavailable is not None:
+        print(f"        capacity: not computed: {o.capacity_unavailable}")
+    api = o.api_comparison
+    if api is not None:
+        if api.break_even_utilization is None:
+            print(
+                f"        vs API {api_price_id}: ${api.api_usd_per_1k_requests:.4f}/1k requests; {api.unavailable_reason}"
+            )
+            return
+        monthly = (f"; API ${api.api_usd_per_month:,.0f}/month, saving ${api.saving_usd_per_month:,.0f}/month"
+                   if api.api_usd_per_month is not None and api.saving_usd_per_month is not None else "")  # fmt: skip
+        print(f"        vs API {api_price_id}: ${api.api_usd_per_1k_requests:.4f} vs ${api.self_hosted_usd_per_1k_requests:.4f} "
+              f"per 1k requests; break-even utilization {api.break_even_utilization:.1%}{monthly}")  # fmt: skip
 
 
 def _print_compare(answer: CompareResponse, fmt: str) -> None:
@@ -155,6 +199,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument("--hardware", action="append")
     q.add_argument("--as-of", type=dt.date.fromisoformat)
     q.add_argument("--top", type=int, default=5)
+    demand = q.add_mutually_exclusive_group()
+    for kind, kind_type in _DEMAND_KINDS.items():
+        demand.add_argument(
+            f"--demand-{kind.replace('_', '-')}",
+            dest=f"demand_{kind}",
+            type=kind_type,
+            metavar="N",
+            help="demand to size capacity and the monthly bill for",
+        )
+    q.add_argument(
+        "--api-price",
+        metavar="ID",
+        help="build vs buy against this API price (tco: GET /v1/api-prices)",
+    )
     q.add_argument(
         "--database", help="read prices and runs from this store instead of the shipped files"
     )
@@ -226,6 +284,9 @@ def _run(args: argparse.Namespace) -> int:
             "token_basis": args.token_basis, "utilization": args.utilization, "interpolation": args.interpolation,
             "pooling": args.pooling, "extrapolate": args.extrapolate, "hardware": args.hardware,
             "as_of": args.as_of.isoformat() if args.as_of else None, "top": args.top,
+            "demand": next(({"kind": k, "value": getattr(args, f"demand_{k}")} for k in _DEMAND_KINDS
+                            if getattr(args, f"demand_{k}") is not None), None),
+            "api_price": args.api_price,
         }  # fmt: skip
         request = _decode(QuoteRequest, payload, "quote")
         _print_quote(_service(args.database).quote(request), args.format)

@@ -15,11 +15,12 @@ import numpy as np
 import polars as pl
 from msgspec import Meta
 
+from tco.domain.buildbuy import ApiPrice
 from tco.domain.catalog import Hardware
 from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.frontier import Interpolation
-from tco.domain.index import FrontierIndex, Pooling
+from tco.domain.index import FrontierIndex, Pooling, as_of_view
 from tco.domain.points import POINT_FIELDS
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
@@ -30,6 +31,7 @@ from tco.domain.quote import (
     quote,
     recipe_label,
 )
+from tco.shipped_pricing import load_api_prices
 
 
 class TableSource(Protocol):
@@ -153,6 +155,7 @@ class PointsQuery(msgspec.Struct, kw_only=True, frozen=True):
     precision: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    as_of: dt.date | None = None  # only the as-of view: the latest point per recipe and conc
     offset: Annotated[int, Meta(ge=0)] = 0
     limit: Annotated[int, Meta(ge=1, le=1000)] = 100
 
@@ -171,6 +174,7 @@ class Service:
     ) -> None:
         self.tables = tables
         self.hardware_catalog = catalog
+        self.api_prices: dict[str, ApiPrice] = {p.id: p for p in load_api_prices()}
         self.default_table = default_table
         self._swap_lock = threading.Lock()
         self._index = self._build(points, dataset_version)
@@ -204,7 +208,13 @@ class Service:
 
     def quote(self, request: QuoteRequest) -> QuoteResponse:
         self._check_keys(request)
-        return quote(self.index, self.table(request.pricing, request.pricing_version), request)
+        return quote(
+            self.index,
+            self.table(request.pricing, request.pricing_version),
+            request,
+            catalog=self.hardware_catalog,
+            api_prices=self.api_prices,
+        )
 
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)
@@ -218,8 +228,8 @@ class Service:
                         field, f"unknown hardware {hw!r} (known: {', '.join(sorted(known))})"
                     )
 
-    def catalog(self) -> Catalog:
-        pts = self.index.points
+    def catalog(self, as_of: dt.date | None = None) -> Catalog:
+        pts = self.index.points if as_of is None else as_of_view(self.index.points, as_of)
         models = []
         if pts.height:
             summary = (
@@ -253,7 +263,7 @@ class Service:
 
         return Catalog(
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=self.index.effective_as_of(None),
+            benchmark_as_of=self.index.effective_as_of(as_of),
             points=pts.height,
             models=models,
             hardware=[self.hardware_catalog[k] for k in sorted(self.hardware_catalog)],
@@ -341,7 +351,7 @@ class Service:
         )
 
     def points(self, q: PointsQuery) -> PointsPage:
-        pts = self.index.points
+        pts = self.index.points if q.as_of is None else as_of_view(self.index.points, q.as_of)
         for name in ("model", "isl", "osl", "hardware", "framework", "precision"):
             value = getattr(q, name)
             if value is not None:

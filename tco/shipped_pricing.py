@@ -20,7 +20,12 @@ import msgspec
 from tco.domain.buildbuy import ApiPrice
 from tco.domain.catalog import Hardware
 from tco.domain.keys import canonical_hardware
-from tco.domain.owned import OwnedTcoExample, OwnedTcoInputs
+from tco.domain.owned import (
+    OwnedTcoExample,
+    OwnedTcoInputs,
+    owned_usd_per_gpu_hour,
+    validate_owned_inputs,
+)
 from tco.domain.pricing import DEFAULT_PRICING_TABLE, OFFER_KINDS, Offer, PricingTable
 
 __all__ = [
@@ -120,18 +125,39 @@ def _offer(row: dict[str, str], where: str) -> Offer:
     if not row["source"].strip():
         raise ValueError(f"{where}: empty source")
     effective_from = _opt(row.get("effective_from"))
+    owned_inputs = _owned_inputs(row, where)
+    if owned_inputs is not None and (_opt(row["usd_per_gpu_hour"]) or row["kind"] != "owned"):
+        raise ValueError(f"{where}: owned-TCO inputs replace usd_per_gpu_hour, kind 'owned' only")
     return Offer(
         hardware=hardware,
         provider=row["provider"].strip(),
         kind=row["kind"],
-        usd_per_gpu_hour=_positive_float(row["usd_per_gpu_hour"], where, "usd_per_gpu_hour"),
+        usd_per_gpu_hour=(
+            _positive_float(row["usd_per_gpu_hour"], where, "usd_per_gpu_hour")
+            if owned_inputs is None
+            else owned_usd_per_gpu_hour(owned_inputs).total_usd_per_gpu_hour
+        ),
         region=_opt(row.get("region")),
         effective_from=dt.date.fromisoformat(effective_from) if effective_from else None,
         source=row["source"].strip(),
         source_date=_opt(row.get("source_date")),
         notes=_opt(row.get("notes")),
         currency=_opt(row.get("currency")) or "USD",
+        owned_inputs=owned_inputs,
     )
+
+
+def _owned_inputs(row: dict[str, str], where: str) -> OwnedTcoInputs | None:
+    """Owned-TCO input columns (named as OwnedTcoInputs fields), when the row has any."""
+    given = {f: v for f in OwnedTcoInputs.__struct_fields__ if (v := _opt(row.get(f)))}
+    if not given:
+        return None
+    try:
+        inputs = msgspec.convert(given, OwnedTcoInputs, strict=False)
+        validate_owned_inputs(inputs)
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}") from None
+    return inputs
 
 
 class _TableEntry(msgspec.Struct, frozen=True):

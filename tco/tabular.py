@@ -47,7 +47,31 @@ def option_row(target: float, o: QuoteOption) -> Row:
         "offer_source_date": o.offer.source_date,
         "benchmark_dates": " ".join(sorted({k.date.isoformat() for k in op.knots})),
         "benchmark_sources": " ".join(sorted({k.source for k in op.knots})),
+        **_procurement_columns(o),
     }
+
+
+def _procurement_columns(o: QuoteOption) -> Row:
+    """Capacity and build-vs-buy columns, present (maybe empty) only when the quote asked."""
+    row: Row = {}
+    if o.capacity is not None or o.capacity_unavailable is not None:
+        c = o.capacity
+        row |= {
+            "replicas": c and c.replicas, "gpus": c and c.gpus, "nodes": c and c.nodes,
+            "racks": c and c.racks, "load_factor": c and c.load_factor,
+            "usd_per_month": c and c.usd_per_month, "all_in_kw": c and c.all_in_kw,
+            "capacity_unavailable": o.capacity_unavailable,
+        }  # fmt: skip
+    a = o.api_comparison
+    if a is not None:
+        row |= {
+            "api_usd_per_1k_requests": a.api_usd_per_1k_requests,
+            "saving_usd_per_1k_requests": a.saving_usd_per_1k_requests,
+            "break_even_utilization": a.break_even_utilization,
+            "api_usd_per_month": a.api_usd_per_month,
+            "saving_usd_per_month": a.saving_usd_per_month,
+        }
+    return row
 
 
 def quote_rows(answer: QuoteResponse) -> list[Row]:

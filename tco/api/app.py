@@ -10,10 +10,20 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
-from litestar.openapi.spec import Contact, Server
+from litestar.openapi.spec import Components, Contact, SecurityScheme, Server
 
+from tco.api.auth import (
+    API_KEY_HEADER,
+    SECURITY_SCHEME,
+    Authorizer,
+    AuthSettings,
+    RequestIdMiddleware,
+)
 from tco.api.errors import EXCEPTION_HANDLERS
+from tco.api.http import options_with_allow
+from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
+from tco.api.widget import frame_guard
 from tco.service import Service
 from tco.store import Store
 
@@ -31,19 +41,40 @@ def openapi_config() -> OpenAPIConfig:
         path="/schema",
         render_plugins=[JsonRenderPlugin()],
         use_handler_docstrings=True,
+        components=Components(
+            security_schemes={
+                SECURITY_SCHEME: SecurityScheme(
+                    type="apiKey",
+                    name=API_KEY_HEADER,
+                    security_scheme_in="header",
+                    description="Created with `tco keys create --name N --role viewer|editor|admin`",
+                )
+            }
+        ),
     )
 
 
 def create_app(
-    service: Service, store: Store, *, extra_handlers: list[Any] | None = None
+    service: Service,
+    store: Store,
+    *,
+    extra_handlers: list[Any] | None = None,
+    auth: AuthSettings | None = None,
 ) -> Litestar:
-    return Litestar(
-        route_handlers=[*ROUTE_HANDLERS, *(extra_handlers or [])],
+    """``auth`` defaults to the environment (TCO_READS_REQUIRE_KEY, TCO_WRITE_BURST,
+    TCO_WRITE_RATE_PER_S)."""
+    handlers = [*ROUTE_HANDLERS, *(extra_handlers or [])]
+    options, bind_options = options_with_allow(handlers)
+    app = Litestar(
+        route_handlers=[options, *handlers],
         dependencies={
             "service": Provide(lambda: service, sync_to_thread=False, use_cache=True),
             "store": Provide(lambda: store, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
+        guards=[Authorizer(store, auth if auth is not None else AuthSettings.from_env())],
+        middleware=[RequestIdMiddleware],
+        before_send=[frame_guard],  # only /embed may be framed
         cors_config=CORSConfig(
             allow_origins=["*"],
             allow_methods=["GET", "HEAD", "OPTIONS"],
@@ -51,9 +82,12 @@ def create_app(
             expose_headers=["ETag"],
         ),
         openapi_config=openapi_config(),
+        plugins=[MsgspecStructSchemaPlugin()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
+    bind_options(app)
+    return app
 
 
 def openapi_json() -> bytes:
@@ -63,4 +97,5 @@ def openapi_json() -> bytes:
     service = service_from_store(":memory:")
     app = create_app(service, service.tables)  # type: ignore[arg-type]
     schema = app.openapi_schema.to_schema()
+    service.tables.close()  # type: ignore[attr-defined]
     return msgspec.json.format(msgspec.json.encode(schema, order="sorted"), indent=2) + b"\n"

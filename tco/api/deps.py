@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from litestar.params import Dependency
+from litestar.di import NamedDependency
+from litestar.params import SkipValidation
 
 from tco.service import Service
 from tco.store import Store
 
-ServiceDep = Annotated[Service, Dependency(skip_validation=True)]
-StoreDep = Annotated[Store, Dependency(skip_validation=True)]
+# litestar 2.23+ markers; the older ``Dependency(skip_validation=True)`` warns at app creation.
+ServiceDep = NamedDependency[SkipValidation[Service]]
+StoreDep = NamedDependency[SkipValidation[Store]]

@@ -2,6 +2,11 @@
 
 Every 4xx names what was wrong (``field``, ``reason``, and for row-level failures ``errors``);
 anything unexpected is a 500 problem whose detail leaks nothing (and is a bug to fix).
+
+400 means the request breaks the OpenAPI document (type, range, pattern, unknown field); a
+request the document allows but the server cannot answer as asked (unknown model, fields that
+contradict each other, unparseable upload content) is a 422, or 404/409/412/428 where HTTP
+has a word for it. Schemathesis holds the API to this: schema-valid data must not get a 400.
 """
 
 from __future__ import annotations
@@ -148,10 +153,16 @@ def problem_spec(description: str) -> ResponseSpec:
 
 # Declared on every operation, so generated clients know the error shape everywhere.
 READ_PROBLEMS: dict[int, ResponseSpec] = {
-    400: problem_spec("Invalid parameter or body; `field` names it"),
+    400: problem_spec("The request breaks this document (type, range, pattern); `field` names it"),
     404: problem_spec("Unknown resource"),
     422: problem_spec(
-        "Valid request that cannot be answered (unknown model, workload or hardware); `field` names it"
+        "Valid per this document but cannot be answered as asked (unknown model, workload or "
+        "hardware, contradicting fields); `field` names it"
     ),
     500: problem_spec("A bug in tco"),
+}
+# Operations that take a body can also meet the size limit.
+BODY_PROBLEMS: dict[int, ResponseSpec] = {
+    **READ_PROBLEMS,
+    413: problem_spec("Body over the size limit"),
 }

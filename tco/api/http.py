@@ -5,16 +5,31 @@ hashing the encoded body gives a correct strong validator."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from litestar import Request, Response
+from litestar import Litestar, Request, Response
 from litestar.datastructures import ResponseHeader
+from litestar.enums import HttpMethod, ParamType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Schema,
+)
+from litestar.routes import HTTPRoute
 
+from tco.api.errors import READ_PROBLEMS, ProblemException
 from tco.tabular import rows_to_csv
 
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # litestar appends "; charset=utf-8" to text/* types
 # Quotes change only when prices or benchmarks change; a CDN may keep one for a minute and
 # revalidate with the ETag after that.
 QUOTE_CACHE_CONTROL = "public, max-age=60, stale-while-revalidate=30"
@@ -29,13 +44,95 @@ CACHE_HEADERS = [
 ]
 
 
+# Declared on every cached GET: the error shapes plus the bodiless 304 a revalidation gets.
+CACHED_READ_RESPONSES: dict[int, ResponseSpec] = {
+    **READ_PROBLEMS,
+    304: ResponseSpec(
+        data_container=None,
+        description="Not Modified: If-None-Match matched the current ETag",
+        generate_examples=False,
+    ),
+}
+CSV_FORMATS = ("json", "csv")
+_FORMAT_PARAMETER = Parameter(
+    name="format",
+    param_in=ParamType.QUERY,
+    required=False,
+    description="csv: the same answer as spreadsheet-ready CSV, units in the column names "
+    "(like Accept: text/csv, for tools that cannot set headers)",
+    schema=Schema(type=OpenAPIType.STRING, enum=list(CSV_FORMATS)),
+)
+
+
+@dataclass
+class CsvOperation(Operation):
+    """The OpenAPI operation of a GET whose answer also comes as CSV: declares ``?format=`` and
+    the ``text/csv`` body next to the JSON one (litestar derives one media type per response)."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse) and ok.content is not None:
+            ok.content[CSV_MEDIA_TYPE] = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, description="CSV with a header row")
+            )
+        self.parameters = [*(self.parameters or []), _FORMAT_PARAMETER]
+
+
+def with_head(handler: HTTPRouteHandler) -> list[HTTPRouteHandler]:
+    """A GET handler and its HEAD twin: litestar routes HEAD only to handlers that declare it.
+    The twin runs the same function, so status, ETag and Content-Length are GET's; the ASGI
+    server drops the body. It stays out of the OpenAPI document, where HEAD is implicit."""
+    head = HTTPRouteHandler(
+        list(handler.paths),
+        http_method=HttpMethod.HEAD,
+        include_in_schema=False,
+        # litestar warns when an async handler is given sync_to_thread at all
+        sync_to_thread=None if inspect.iscoroutinefunction(handler.fn) else False,
+    )
+    return [handler, head(handler.fn)]
+
+
+def options_with_allow(
+    handlers: Iterable[object],
+) -> tuple[HTTPRouteHandler, Callable[[Litestar], None]]:
+    """One OPTIONS handler for every path of ``handlers``, to register first, and the function
+    that binds it to the built app. litestar 2.25's automatic OPTIONS handler takes its Allow
+    header from the first handler registered on a path, so ``OPTIONS /v1/quotes`` said
+    "OPTIONS, POST" without GET. This one answers from the finished route table."""
+    allow: dict[str, str] = {}
+    paths = sorted({p for h in handlers if isinstance(h, HTTPRouteHandler) for p in h.paths})
+
+    def options(request: Request[Any, Any, Any]) -> Response[None]:
+        headers = {"Allow": allow[request.scope["path_template"]]}
+        return Response(content=None, status_code=204, headers=headers)
+
+    def bind(app: Litestar) -> None:
+        allow.update(
+            {
+                r.path_format: ", ".join(sorted(r.methods))
+                for r in app.routes
+                if isinstance(r, HTTPRoute)
+            }
+        )
+
+    handler = HTTPRouteHandler(
+        paths, http_method=HttpMethod.OPTIONS, include_in_schema=False, sync_to_thread=False
+    )
+    return handler(options), bind
+
+
 def strong_etag(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
 def wants_csv(request: Request[Any, Any, Any]) -> bool:
-    if request.query_params.get("format") == "csv":
-        return True
+    fmt: str | None = request.query_params.get("format")
+    if fmt is not None:
+        if fmt not in CSV_FORMATS:
+            raise ProblemException(
+                400, f"format: expected one of {', '.join(CSV_FORMATS)}", field="format"
+            )
+        return fmt == "csv"
     accept = request.headers.get("accept", "")
     return "text/csv" in accept and "application/json" not in accept
 
@@ -70,6 +167,7 @@ def cached(
         "Vary": "Accept",
         **(extra_headers or {}),
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    # A conditional GET/HEAD revalidates; on other methods 304 is meaningless (RFC 9110 13.1.2).
+    if request.method in ("GET", "HEAD") and _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
     return Response(content=body, media_type=media_type, headers=headers)

@@ -7,16 +7,24 @@ engines in ``tco.domain`` through ``tco.service.Service``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, Parameter
 
 from tco.api.convert import csv_list, to_struct
 from tco.api.deps import ServiceDep
-from tco.api.errors import READ_PROBLEMS
-from tco.api.http import CACHE_HEADERS, QUOTE_CACHE_CONTROL, cached
+from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException
+from tco.api.http import (
+    CACHE_HEADERS,
+    CACHED_READ_RESPONSES,
+    QUOTE_CACHE_CONTROL,
+    CsvOperation,
+    cached,
+    with_head,
+)
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
@@ -34,14 +42,31 @@ Model = Annotated[
 ]
 Tokens = Annotated[int, Parameter(ge=1, le=10_000_000, description="Tokens")]
 CsvText = Annotated[str | None, Parameter(description="Comma-separated list", max_length=2000)]
-OptionalText = Annotated[str | None, Parameter(max_length=100)]
+PricingVersion = Annotated[int | None, Parameter(ge=1, le=1_000_000_000)]
+# One target, > 0 and <= 100000 tok/s/user as QuoteRequest validates each; at most 50 of them.
+# parse_targets enforces exactly this pattern, so the document and the server agree on every
+# string (it is declared via schema_extra so the 400 can say it in words, not as a regex).
+_TARGET = r"(?:[1-9][0-9]{0,4}(?:\.[0-9]{1,6})?|0?\.[0-9]{0,5}[1-9]|100000(?:\.0{1,6})?)"
+TARGETS_PATTERN = rf"^{_TARGET}(?:,{_TARGET}){{0,49}}$"
+OptionalText = Annotated[str | None, Parameter(min_length=1, max_length=100)]
+
+
+def parse_targets(text: str) -> list[float]:
+    if not re.fullmatch(TARGETS_PATTERN, text):
+        raise ProblemException(
+            400,
+            "targets: comma-separated tok/s/user values, each > 0 and <= 100000, at most 50, "
+            "e.g. 20,50,100",
+            field="targets",
+        )
+    return [float(t) for t in text.split(",")]  # float(), unlike msgspec, reads ".5"
 
 
 def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: str | None, pricing_version: int | None, token_basis: str | None,
                  utilization: float | None, interpolation: str | None, pooling: str | None, extrapolate: bool | None, as_of: dt.date | None,
                  hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None) -> QuoteRequest:  # fmt: skip
     return to_struct(QuoteRequest, {
-        "model": model, "isl": isl, "osl": osl, "targets": csv_list(targets) or ([] if targets is not None else None),
+        "model": model, "isl": isl, "osl": osl, "targets": None if targets is None else parse_targets(targets),
         "pricing": pricing, "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
         "interpolation": interpolation, "pooling": pooling, "extrapolate": extrapolate, "as_of": as_of,
         "hardware": csv_list(hardware), "exclude_hardware": csv_list(exclude_hardware), "frameworks": csv_list(frameworks),
@@ -53,13 +78,14 @@ def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: s
     "/v1/quotes",
     operation_id="createQuote",
     summary="Cheapest hardware + recipe + offer per interactivity target",
-    responses=READ_PROBLEMS,
+    responses=BODY_PROBLEMS,
+    operation_class=CsvOperation,
     status_code=200,
     sync_to_thread=False,
     tags=["quotes"],
 )
 def post_quote(
-    request: Request[Any, Any, Any], data: QuoteRequest, service: ServiceDep
+    request: Request[Any, Any, Any], data: JSONBody[QuoteRequest], service: ServiceDep
 ) -> Response[QuoteResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
     hardware, unreachable and excluded recipes, and every assumption echoed."""
@@ -71,7 +97,8 @@ def post_quote(
     "/v1/quotes",
     operation_id="getQuote",
     summary="Quote for simple cases (cacheable; what the widget calls)",
-    responses=READ_PROBLEMS,
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["quotes"],
@@ -88,20 +115,24 @@ def get_quote(
             description="Comma-separated tok/s/user targets, e.g. 20,50,100",
             min_length=1,
             max_length=2000,
+            schema_extra={"pattern": TARGETS_PATTERN},
         ),
     ],
     pricing: OptionalText = None,
-    pricing_version: Annotated[int | None, Parameter(ge=1)] = None,
-    token_basis: Literal["total", "output", "input"] | None = None,
+    pricing_version: PricingVersion = None,
+    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
     utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
-    interpolation: Literal["linear", "monotone", "measured"] | None = None,
-    pooling: Literal["recipe", "series"] | None = None,
-    extrapolate: bool | None = None,
-    as_of: dt.date | None = None,
+    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
+    pooling: FromQuery[Literal["recipe", "series"] | None] = None,
+    extrapolate: FromQuery[bool | None] = None,
+    as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
     exclude_hardware: CsvText = None,
     frameworks: CsvText = None,
-    max_ttft_s: Annotated[float | None, Parameter(gt=0, le=3600)] = None,
+    # schema_extra: litestar drops a bound equal to 0 from the document (it tests it for truth).
+    max_ttft_s: Annotated[
+        float | None, Parameter(gt=0, le=3600, schema_extra={"exclusiveMinimum": 0})
+    ] = None,
     top: Annotated[int | None, Parameter(ge=1, le=100)] = None,
 ) -> Response[QuoteResponse]:
     req = _quote_query(
@@ -131,7 +162,8 @@ def get_quote(
     "/v1/curves",
     operation_id="getCurves",
     summary="$/M tokens against interactivity per hardware (best recipe and offer at each point)",
-    responses=READ_PROBLEMS,
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["quotes"],
@@ -143,11 +175,11 @@ def get_curves(
     isl: Tokens,
     osl: Tokens,
     pricing: OptionalText = None,
-    pricing_version: Annotated[int | None, Parameter(ge=1)] = None,
-    token_basis: Literal["total", "output", "input"] | None = None,
+    pricing_version: PricingVersion = None,
+    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
     utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
-    interpolation: Literal["linear", "monotone", "measured"] | None = None,
-    as_of: dt.date | None = None,
+    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
+    as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
 ) -> Response[CurvesResponse]:
     base = _quote_query(
@@ -183,7 +215,8 @@ def get_curves(
     "/v1/frontiers",
     operation_id="getFrontiers",
     summary="Frontier knots per recipe (or per series), with dominated points counted",
-    responses=READ_PROBLEMS,
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["benchmarks"],
@@ -194,8 +227,8 @@ def get_frontiers(
     model: Model,
     isl: Tokens,
     osl: Tokens,
-    as_of: dt.date | None = None,
-    pooling: Literal["recipe", "series"] = "recipe",
+    as_of: FromQuery[dt.date | None] = None,
+    pooling: FromQuery[Literal["recipe", "series"]] = "recipe",
     hardware: OptionalText = None,
 ) -> Response[FrontiersResponse]:
     answer = service.frontiers(model, isl, osl, as_of, pooling, hardware)
@@ -211,13 +244,14 @@ def get_frontiers(
     "/v1/compare",
     operation_id="compareSeries",
     summary="Compare two measured series: matched concurrency, iso-throughput, iso-interactivity",
-    responses=READ_PROBLEMS,
+    responses=BODY_PROBLEMS,
+    operation_class=CsvOperation,
     status_code=200,
     sync_to_thread=False,
     tags=["benchmarks"],
 )
 def post_compare(
-    request: Request[Any, Any, Any], data: CompareRequest, service: ServiceDep
+    request: Request[Any, Any, Any], data: JSONBody[CompareRequest], service: ServiceDep
 ) -> Response[CompareResponse]:
     answer = service.compare(data)
     return cached(request, answer, lambda: compare_rows(answer), cache_control="no-store")
@@ -227,20 +261,23 @@ def post_compare(
     "/v1/catalog",
     operation_id="getCatalog",
     summary="Models, workloads, hardware, frameworks, precisions and the dataset version",
-    responses=READ_PROBLEMS,
+    responses=CACHED_READ_RESPONSES,
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["benchmarks"],
 )
-def get_catalog(request: Request[Any, Any, Any], service: ServiceDep) -> Response[Catalog]:
-    return cached(request, service.catalog())
+def get_catalog(
+    request: Request[Any, Any, Any], service: ServiceDep, as_of: FromQuery[dt.date | None] = None
+) -> Response[Catalog]:
+    return cached(request, service.catalog(as_of))
 
 
 @get(
     "/v1/points",
     operation_id="listPoints",
     summary="Measured benchmark points, filtered and paginated",
-    responses=READ_PROBLEMS,
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["benchmarks"],
@@ -254,8 +291,9 @@ def list_points(
     hardware: OptionalText = None,
     framework: OptionalText = None,
     precision: OptionalText = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: FromQuery[dt.date | None] = None,
+    date_to: FromQuery[dt.date | None] = None,
+    as_of: FromQuery[dt.date | None] = None,
     offset: Annotated[int, Parameter(ge=0, le=100_000_000)] = 0,
     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
 ) -> Response[PointsPage]:
@@ -268,11 +306,24 @@ def list_points(
         precision=precision,
         date_from=date_from,
         date_to=date_to,
+        as_of=as_of,
         offset=offset,
         limit=limit,
     )
     page = service.points(q)
-    return cached(request, page, lambda: page.points)
+    rows = lambda: [{_POINT_CSV_COLUMNS.get(k, k): v for k, v in p.items()} for p in page.points]  # noqa: E731
+    return cached(request, page, rows)
+
+
+# Point measures whose names carry no unit get one in CSV (spreadsheets lose the schema). The
+# per-GPU throughputs keep "per_gpu": for disaggregated rows the source divides output by
+# decode GPUs and input by prefill GPUs (DESIGN: the disagg trap).
+_POINT_CSV_COLUMNS = {
+    "interactivity": "interactivity_tok_s_user",
+    "tput_per_gpu": "tput_per_gpu_tok_s",
+    "output_tput_per_gpu": "output_tput_per_gpu_tok_s",
+    "input_tput_per_gpu": "input_tput_per_gpu_tok_s",
+}
 
 
 @get(
@@ -294,11 +345,11 @@ def healthz(service: ServiceDep) -> Health:
 
 READ_HANDLERS = [
     post_quote,
-    get_quote,
-    get_curves,
-    get_frontiers,
+    *with_head(get_quote),
+    *with_head(get_curves),
+    *with_head(get_frontiers),
     post_compare,
-    get_catalog,
-    list_points,
-    healthz,
+    *with_head(get_catalog),
+    *with_head(list_points),
+    *with_head(healthz),
 ]

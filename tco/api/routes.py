@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from tco.api.docs import docs_page
-from tco.api.pricing import PRICING_READ_HANDLERS
+from tco.api.history import HISTORY_HANDLERS
+from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
+from tco.api.procurement import PROCUREMENT_HANDLERS
 from tco.api.reads import READ_HANDLERS
+from tco.api.runs import RUN_HANDLERS
+from tco.api.widget import WIDGET_HANDLERS
 
 ROUTE_HANDLERS: list[Any] = [
     *READ_HANDLERS,
     *PRICING_READ_HANDLERS,
+    *RUN_HANDLERS,
+    *HISTORY_HANDLERS,
+    *PRICING_WRITE_HANDLERS,
+    *PROCUREMENT_HANDLERS,
     docs_page,
+    *WIDGET_HANDLERS,
 ]

@@ -30,10 +30,11 @@ MONTHS_PER_YEAR = 12
 
 
 # Lower bounds mirror validate_owned_inputs, so a decoded /v1/tco/gpu-hour body and a direct call
-# reject the same nonsense; upper bounds are wire-only sanity limits on user input.
-_UsdCapex = Annotated[float, Meta(gt=0, description="Purchase price, USD")]
+# reject the same nonsense; upper bounds are wire-only sanity limits on user input. The wire also
+# floors capex at $1 and lifetime at 3 months: below those the CRF (~1/n) overflows to inf.
+_UsdCapex = Annotated[float, Meta(ge=1, le=1e9, description="Purchase price, USD")]
 _Gpus = Annotated[int, Meta(ge=1, le=1024, description="GPUs per server")]
-_Years = Annotated[float, Meta(gt=0, le=30, description="Economic life, years")]
+_Years = Annotated[float, Meta(ge=0.25, le=30, description="Economic life, years")]
 _Residual = Annotated[
     float, Meta(ge=0, lt=1, description="Resale value at end of life, fraction of capex")
 ]
@@ -52,13 +53,14 @@ _UsdPerKwMonth = Annotated[
     float, Meta(ge=0, le=10_000, description="Colocation rent per IT kW per month, USD")
 ]
 _UsdPerYear = Annotated[
-    float, Meta(ge=0, description="Staff, support, network opex per GPU per year, USD")
+    float, Meta(ge=0, le=1e9, description="Staff, support, network opex per GPU per year, USD")
 ]
 
 
-class OwnedTcoInputs(msgspec.Struct, kw_only=True, frozen=True):
+class OwnedTcoInputs(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """Inputs for one owned GPU. Give ``capex_usd_per_gpu``, or ``capex_usd_per_server`` together
-    with ``gpus_per_server`` (servers are what vendors quote)."""
+    with ``gpus_per_server`` (servers are what vendors quote). Unknown fields are refused: most
+    inputs have defaults, so a misspelt ``pue`` would otherwise silently price at PUE 1."""
 
     capex_usd_per_gpu: _UsdCapex | None = None
     capex_usd_per_server: _UsdCapex | None = None

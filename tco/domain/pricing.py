@@ -12,6 +12,8 @@ from typing import Literal
 
 import msgspec
 
+from tco.domain.owned import OwnedTcoInputs
+
 OfferKind = Literal[
     "on_demand",
     "spot",
@@ -43,6 +45,9 @@ class Offer(msgspec.Struct, kw_only=True, frozen=True):
     source_date: str | None = None  # as the source states it: an ISO date, or e.g. "undated (2026)"
     notes: str | None = None
     currency: str = "USD"
+    # An owned offer may carry its TCO inputs: the quote then prices it from them
+    # (tco.domain.procurement.priced_offer) and shows the breakdown.
+    owned_inputs: OwnedTcoInputs | None = None
 
 
 class PricingTable(msgspec.Struct, kw_only=True, frozen=True):

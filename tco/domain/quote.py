@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,10 +16,32 @@ import numpy as np
 import polars as pl
 from msgspec import Meta
 
+from tco.domain.buildbuy import ApiPrice
+from tco.domain.capacity import (
+    HOURS_PER_MONTH,
+    Capacity,
+    CapacityUnavailable,
+    Demand,
+    capacity,
+    demand_requests_per_s,
+    gpus_needed,
+    whole_replicas,
+)
+from tco.domain.catalog import Hardware
 from tco.domain.errors import InvalidRequest
 from tco.domain.frontier import FloatArray, Interpolation, Method, Reading, read_many
 from tco.domain.index import FrontierIndex, Pooling, WorkloadIndex
+from tco.domain.owned import OwnedTcoBreakdown
 from tco.domain.pricing import Offer, PricingTable
+from tco.domain.procurement import (
+    ApiComparison,
+    ApiPriceId,
+    ApiPriceInput,
+    compare_with_api,
+    owned_breakdown,
+    priced_offer,
+    resolve_api_price,
+)
 
 TokenBasis = Literal["total", "output", "input"]
 SECONDS_PER_HOUR = 3600.0
@@ -55,7 +78,7 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
     osl: SequenceTokens
     targets: Annotated[list[TokensPerSecondPerUser], Meta(min_length=1, max_length=50)]
     pricing: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
-    pricing_version: Annotated[int, Meta(ge=1)] | None = None
+    pricing_version: Annotated[int, Meta(ge=1, le=1_000_000_000)] | None = None
     price_overrides: dict[str, UsdPerGpuHour] = {}
     token_basis: TokenBasis = "total"
     utilization: Annotated[
@@ -69,6 +92,10 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
     extrapolate: bool = False
     as_of: dt.date | None = None
     top: Annotated[int, Meta(ge=1, le=100)] = 5
+    # Procurement: capacity and monthly bill for a demand; build vs buy against an API price
+    # (inline prices, or the id of a shipped entry from GET /v1/api-prices).
+    demand: Demand | None = None
+    api_price: ApiPriceId | ApiPriceInput | None = None
 
 
 class Knot(msgspec.Struct, kw_only=True, frozen=True):
@@ -127,6 +154,7 @@ class OfferInfo(msgspec.Struct, kw_only=True, frozen=True):
     source: str
     source_date: str | None
     notes: str | None
+    owned_tco: OwnedTcoBreakdown | None = None  # an owned offer priced from its TCO inputs
 
 
 class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
@@ -139,6 +167,9 @@ class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
     usd_per_1k_requests: float | None  # None when the source did not publish output throughput
     ratio_to_cheapest: float
     break_even_usd_per_gpu_hour: float  # the price at which this option ties the cheapest
+    capacity: Capacity | None = None  # when the request gives a demand and it is computable
+    capacity_unavailable: str | None = None  # why not, when a demand was given
+    api_comparison: ApiComparison | None = None  # when the request gives an api_price
 
 
 class UnreachableRecipe(msgspec.Struct, kw_only=True, frozen=True):
@@ -164,6 +195,9 @@ class TargetQuote(msgspec.Struct, kw_only=True, frozen=True):
     unreachable_total: int
     excluded: list[ExcludedRecipe]
     excluded_total: int
+    # With a demand: the option with the lowest monthly bill once rounded to whole replicas,
+    # which can differ from the lowest $/M tokens when a big replica would sit mostly idle.
+    cheapest_for_demand: QuoteOption | None = None
 
 
 class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
@@ -181,6 +215,9 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     pooling: Pooling
     extrapolate: bool
     price_overrides: dict[str, float]
+    demand: Demand | None = None
+    api_price: ApiPrice | None = None  # the resolved entry, with its source
+    api_cache_hit_share: float | None = None
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
@@ -206,8 +243,9 @@ def usd_per_1k_requests(
 
 
 def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) -> list[Offer]:
-    """The table's offers, with each overridden hardware's offers replaced by the override."""
-    kept = [o for o in table.offers if o.hardware not in price_overrides]
+    """The table's offers, owned ones priced from their TCO inputs, with each overridden
+    hardware's offers replaced by the override."""
+    kept = [_priced(o) for o in table.offers if o.hardware not in price_overrides]
     overrides = [
         Offer(
             hardware=hw,
@@ -304,10 +342,44 @@ class _Priced:
         self.offer_count = np.where(found, counts[pos] if names.size else 0, 0).astype(np.int64)
 
 
-def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> QuoteResponse:
+def _priced(offer: Offer) -> Offer:
+    try:
+        return priced_offer(offer)
+    except ValueError as exc:
+        raise InvalidRequest(
+            "pricing", f"owned offer for {offer.hardware} ({offer.provider}): {exc}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Procurement:
+    """What capacity and build-vs-buy need beyond the request: the hardware catalog and the
+    resolved API price."""
+
+    catalog: Mapping[str, Hardware]
+    api_price: ApiPrice | None
+    cache_hit_share: float
+
+
+def quote(
+    index: FrontierIndex,
+    table: PricingTable,
+    request: QuoteRequest,
+    *,
+    catalog: Mapping[str, Hardware] | None = None,
+    api_prices: Mapping[str, ApiPrice] | None = None,
+) -> QuoteResponse:
+    """``catalog`` gives nodes, racks and power for a demand; ``api_prices`` (by id) resolve an
+    ``api_price`` given by id."""
     wl = index.workload(request.model, request.isl, request.osl, request.as_of, request.pooling)
     if wl is None:
         raise InvalidRequest("model", _no_workload_reason(index, request))
+    api_price, cache_hit_share = (
+        resolve_api_price(request.api_price, request.model, api_prices or {})
+        if request.api_price is not None
+        else (None, 0.0)
+    )
+    proc = _Procurement(catalog or {}, api_price, cache_hit_share)
     known_hw = set(wl.groups["hardware"].to_list()) | {o.hardware for o in table.offers}
     for hw in request.price_overrides:
         if hw not in known_hw:
@@ -329,7 +401,7 @@ def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> Q
         extrapolate=request.extrapolate,
         positive="tput_per_gpu",
     )
-    targets = [_quote_target(wl, group_rows, priced, mask, request, r) for r in readings]
+    targets = [_quote_target(wl, group_rows, priced, mask, request, r, proc) for r in readings]
     return QuoteResponse(
         assumptions=Assumptions(
             model=request.model,
@@ -346,6 +418,9 @@ def quote(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> Q
             pooling=request.pooling,
             extrapolate=request.extrapolate,
             price_overrides=dict(request.price_overrides),
+            demand=request.demand,
+            api_price=api_price,
+            api_cache_hit_share=None if api_price is None else cache_hit_share,
         ),
         targets=targets,
     )
@@ -398,6 +473,7 @@ def _quote_target(
     mask: np.ndarray,
     request: QuoteRequest,
     reading: Reading,
+    proc: _Procurement,
 ) -> TargetQuote:
     basis = reading.values[_BASIS_COLUMN[request.token_basis]]
     reachable = reading.method != Method.UNREACHABLE
@@ -433,7 +509,7 @@ def _quote_target(
     cheapest_cost = pairs[0][0] if pairs else None
     ops: dict[int, OperatingPoint] = {}  # one operating point per curve, shared by its options
     options = [
-        _option(wl, ops, priced, reading, request, c, o, cost, cheapest_cost or cost, rank)
+        _option(wl, ops, priced, reading, request, proc, c, o, cost, cheapest_cost or cost, rank)
         for rank, (cost, _, c, o) in enumerate(pairs, 1)
     ]
 
@@ -449,6 +525,7 @@ def _quote_target(
                     priced,
                     reading,
                     request,
+                    proc,
                     c,
                     int(priced.first_offer[c]),
                     float(best_cost[c]),
@@ -457,6 +534,25 @@ def _quote_target(
                 )
             )
     per_hw.sort(key=lambda o: o.usd_per_million_tokens)
+    for_demand = None
+    if request.demand is not None:
+        c_bill = _cheapest_for_demand(
+            wl, reading, request, request.demand, eligible, cheapest_price
+        )
+        if c_bill is not None:
+            for_demand = _option(
+                wl,
+                ops,
+                priced,
+                reading,
+                request,
+                proc,
+                c_bill,
+                int(priced.first_offer[c_bill]),
+                float(best_cost[c_bill]),
+                cheapest_cost or float(best_cost[c_bill]),
+                0,
+            )
 
     unreachable_idx = np.nonzero(mask & ~reachable)[0]
     order = unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")]
@@ -491,7 +587,37 @@ def _quote_target(
         unreachable_total=int(unreachable_idx.size),
         excluded=excluded,
         excluded_total=excluded_total,
+        cheapest_for_demand=for_demand,
     )
+
+
+def _cheapest_for_demand(
+    wl: WorkloadIndex,
+    reading: Reading,
+    request: QuoteRequest,
+    demand: Demand,
+    eligible: np.ndarray,
+    cheapest_price: FloatArray,
+) -> int | None:
+    """The eligible curve whose whole replicas, at its cheapest offer, cost least per month."""
+    if "gpus_per_replica" not in wl.groups.columns:  # pooling=series: no replica size
+        return None
+    gpr = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    needed = gpus_needed(
+        demand,
+        output_tput_per_gpu=reading.values["output_tput_per_gpu_all"],
+        conc=reading.values["conc"],
+        gpus_per_replica=gpr,
+        osl=request.osl,
+        utilization=request.utilization,
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gpus = whole_replicas(needed, gpr) * gpr
+        bill = gpus * HOURS_PER_MONTH * cheapest_price
+    ok = eligible & np.isfinite(bill) & (bill > 0)
+    if not ok.any():
+        return None
+    return int(np.flatnonzero(ok)[np.argmin(bill[ok])])
 
 
 def _smallest(values: FloatArray, k: int) -> list[int]:
@@ -507,6 +633,7 @@ def _option(
     priced: _Priced,
     reading: Reading,
     request: QuoteRequest,
+    proc: _Procurement,
     c: int,
     o: int,
     cost: float,
@@ -517,15 +644,60 @@ def _option(
     if c not in ops:
         ops[c] = operating_point(wl, reading, c, request.interpolation)
     output_tput = float(reading.values["output_tput_per_gpu_all"][c])
+    has_output = bool(np.isfinite(output_tput) and output_tput > 0)
     per_1k = (
         usd_per_1k_requests(offer.usd_per_gpu_hour, output_tput, request.osl, request.utilization)
-        if np.isfinite(output_tput) and output_tput > 0
+        if has_output
+        else None
+    )
+    recipe = _recipe_info(wl, c)
+    cap, cap_reason = None, None
+    if request.demand is not None and request.pooling == "series":
+        cap_reason = "pooling=series pools several topologies: no single replica size (use recipe)"
+    elif request.demand is not None:
+        try:
+            cap = capacity(
+                request.demand,
+                output_tput_per_gpu=output_tput if has_output else None,
+                conc=float(reading.values["conc"][c]),
+                gpus_per_replica=recipe.gpus_per_replica,
+                osl=request.osl,
+                utilization=request.utilization,
+                usd_per_gpu_hour=offer.usd_per_gpu_hour,
+                hardware=proc.catalog.get(offer.hardware),
+                hardware_key=offer.hardware,
+            )
+        except CapacityUnavailable as exc:
+            cap_reason = exc.reason
+    api = (
+        compare_with_api(
+            proc.api_price,
+            proc.cache_hit_share,
+            isl=request.isl,
+            osl=request.osl,
+            usd_per_gpu_hour=offer.usd_per_gpu_hour,
+            output_tput_per_gpu=output_tput if has_output else None,
+            utilization=request.utilization,
+            requests_per_s=None
+            if request.demand is None
+            else demand_requests_per_s(
+                request.demand,
+                osl=request.osl,
+                output_tok_s_per_user=(
+                    output_tput * recipe.gpus_per_replica / ops[c].conc
+                    if has_output and recipe.gpus_per_replica is not None
+                    else None
+                ),
+            ),
+            self_hosted_usd_per_month=None if cap is None else cap.usd_per_month,
+        )
+        if proc.api_price is not None
         else None
     )
     return QuoteOption(
         rank=rank,
         hardware=offer.hardware,
-        recipe=_recipe_info(wl, c),
+        recipe=recipe,
         offer=OfferInfo(
             provider=offer.provider,
             kind=offer.kind,
@@ -534,12 +706,16 @@ def _option(
             source=offer.source,
             source_date=offer.source_date,
             notes=offer.notes,
+            owned_tco=owned_breakdown(offer),
         ),
         operating_point=ops[c],
         usd_per_million_tokens=cost,
         usd_per_1k_requests=per_1k,
         ratio_to_cheapest=cost / cheapest_cost,
         break_even_usd_per_gpu_hour=offer.usd_per_gpu_hour * cheapest_cost / cost,
+        capacity=cap,
+        capacity_unavailable=cap_reason,
+        api_comparison=api,
     )
 
 

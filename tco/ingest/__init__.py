@@ -14,10 +14,20 @@ from tco.domain.points import Point
 from tco.ingest.blog import parse_blog_csv
 from tco.ingest.inferencex import parse_inferencex_agg, parse_inferencex_api
 from tco.ingest.native import parse_native_csv, parse_native_json
-from tco.ingest.rows import IngestError, RowError, file_error
+from tco.ingest.rows import (
+    DEFAULT_WARN_CHECKS,
+    SANITY_CHECKS,
+    ErrorLog,
+    IngestError,
+    RowError,
+    file_error,
+)
 
 __all__ = [
+    "DEFAULT_WARN_CHECKS",
     "FORMATS",
+    "SANITY_CHECKS",
+    "ErrorLog",
     "IngestError",
     "RowError",
     "detect_format",
@@ -82,15 +92,17 @@ def parse(
     source: str,
     date: dt.date | None = None,
     today: dt.date | None = None,
+    log: ErrorLog | None = None,
 ) -> list[Point]:
     """Parse a payload in a named or detected format. ``date`` is for formats without one
-    (InferenceX runner files); giving it to another format is an error, not ignored."""
+    (InferenceX runner files); giving it to another format is an error, not ignored. ``log``
+    sets which sanity checks only warn, and collects those warnings."""
     name = format or detect_format(payload, content_type)
     adapter = _ADAPTERS.get(name)
     if adapter is None:
         raise file_error("format", f"unknown format {name!r}; one of {', '.join(FORMATS)}")
     if name == "inferencex_agg":
-        return adapter(payload, source=source, date=date, today=today)
+        return adapter(payload, source=source, date=date, today=today, log=log)
     if date is not None:
         raise file_error("date", f"format {name} carries its own dates")
-    return adapter(payload, source=source, today=today)
+    return adapter(payload, source=source, today=today, log=log)

@@ -189,7 +189,9 @@ def _blog_row(row: dict[str, str]) -> dict[str, Any]:
     return fields | (_disaggregated_topology(row) if disagg else _aggregated_topology(row))
 
 
-def parse_blog_csv(payload: bytes, *, source: str, today: dt.date | None = None) -> list[Point]:
+def parse_blog_csv(
+    payload: bytes, *, source: str, today: dt.date | None = None, log: ErrorLog | None = None
+) -> list[Point]:
     """Rows of the blog-points CSV. ``source`` names the file in errors; each point's own
     source is the post path, line and commit."""
     try:
@@ -200,7 +202,7 @@ def parse_blog_csv(payload: bytes, *, source: str, today: dt.date | None = None)
     missing = [c for c in BLOG_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise file_error(missing[0], f"{source}: missing column(s) {', '.join(missing)}")
-    log = ErrorLog()
+    log = ErrorLog() if log is None else log
     points: list[Point] = []
     for index, row in enumerate(reader):
         if None in row or None in row.values():

@@ -97,13 +97,13 @@ def _api_row(row: Any) -> dict[str, Any]:
 
 
 def parse_inferencex_api(
-    payload: bytes, *, source: str, today: dt.date | None = None
+    payload: bytes, *, source: str, today: dt.date | None = None, log: ErrorLog | None = None
 ) -> list[Point]:
     """Rows as ``/api/v1/benchmarks`` returns them (a JSON array, metrics nested)."""
     rows = _decode_json(payload)
     if not isinstance(rows, list):
         raise file_error("payload", "expected a JSON array of benchmark rows")
-    log = ErrorLog()
+    log = ErrorLog() if log is None else log
     points: list[Point] = []
     for index, row in enumerate(rows):
         try:
@@ -149,13 +149,18 @@ def _agg_row(row: Any) -> dict[str, Any]:
 
 
 def parse_inferencex_agg(
-    payload: bytes, *, source: str, date: dt.date | None = None, today: dt.date | None = None
+    payload: bytes,
+    *,
+    source: str,
+    date: dt.date | None = None,
+    today: dt.date | None = None,
+    log: ErrorLog | None = None,
 ) -> list[Point]:
     """One runner result object, or an array of them. The files carry no run date, so the
     caller must supply ``date`` (the commit or run date it knows)."""
     decoded = _decode_json(payload)
     rows = decoded if isinstance(decoded, list) else [decoded]
-    log = ErrorLog()
+    log = ErrorLog() if log is None else log
     points: list[Point] = []
     for index, row in enumerate(rows):
         try:

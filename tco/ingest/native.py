@@ -26,9 +26,12 @@ class _NativeEnvelope(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _collect(
-    rows: list[dict[str, Any] | RowFieldError], default_source: str, today: dt.date | None
+    rows: list[dict[str, Any] | RowFieldError],
+    default_source: str,
+    today: dt.date | None,
+    log: ErrorLog | None,
 ) -> list[Point]:
-    log = ErrorLog()
+    log = ErrorLog() if log is None else log
     points: list[Point] = []
     for index, fields in enumerate(rows):
         if isinstance(fields, RowFieldError):
@@ -46,14 +49,16 @@ def _collect(
     return points
 
 
-def parse_native_json(payload: bytes, *, source: str, today: dt.date | None = None) -> list[Point]:
+def parse_native_json(
+    payload: bytes, *, source: str, today: dt.date | None = None, log: ErrorLog | None = None
+) -> list[Point]:
     """Points decoded strictly (no type coercion); a point without ``source`` takes the
     envelope's, and the envelope's defaults to ``source``."""
     try:
         envelope = msgspec.json.decode(payload, type=_NativeEnvelope)
     except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
         raise file_error("payload", f"not a native points document: {exc}") from None
-    return _collect(list(envelope.points), envelope.source or source, today)
+    return _collect(list(envelope.points), envelope.source or source, today, log)
 
 
 def _cells(row: dict[str, str]) -> dict[str, Any]:
@@ -83,7 +88,9 @@ def _cells(row: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def parse_native_csv(payload: bytes, *, source: str, today: dt.date | None = None) -> list[Point]:
+def parse_native_csv(
+    payload: bytes, *, source: str, today: dt.date | None = None, log: ErrorLog | None = None
+) -> list[Point]:
     try:
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -105,4 +112,4 @@ def parse_native_csv(payload: bytes, *, source: str, today: dt.date | None = Non
             rows.append(_cells(row))
         except RowFieldError as exc:
             rows.append(exc)
-    return _collect(rows, source, today)
+    return _collect(rows, source, today, log)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,11 +21,21 @@ MAX_REPORTED_ERRORS = 100
 # index of an error about the payload as a whole (syntax, shape, header) rather than a row
 FILE_INDEX = -1
 
+# Plausibility checks a caller may report as warnings instead of errors: a row failing one is
+# suspicious but still usable. Not among them, always errors: missing or mistyped fields, and
+# non-finite or non-positive measures (such a point can be neither stored nor priced).
+SANITY_CHECKS: tuple[str, ...] = ("interactivity_tpot", "io_total", "disagg_gpus", "future_date")
+# The public InferenceX API itself publishes disaggregated rows whose pool GPU counts contradict
+# their per-pool throughputs (8 GB200 rows of December 2025 repeat the deployment's total in
+# both counts), so by default that check warns; the others reject the payload.
+DEFAULT_WARN_CHECKS: frozenset[str] = frozenset({"disagg_gpus"})
+
 
 class RowError(msgspec.Struct, frozen=True):
     index: int  # 0-based row in the payload; FILE_INDEX for the payload as a whole
     field: str
     reason: str
+    check: str | None = None  # the sanity check (SANITY_CHECKS) that found it, if any
 
 
 class IngestError(Exception):
@@ -49,16 +60,33 @@ class RowFieldError(Exception):
 
 
 class ErrorLog:
-    """Collects row errors across a whole payload; ``raise_if_any`` makes the load atomic."""
+    """Collects row errors across a whole payload; ``raise_if_any`` makes the load atomic.
 
-    def __init__(self) -> None:
+    Sanity findings of the checks named in ``warn`` are kept as warnings instead (their row
+    still loads); pass a log to an adapter to read them afterwards.
+    """
+
+    def __init__(self, warn: Collection[str] = DEFAULT_WARN_CHECKS) -> None:
+        unknown = sorted(set(warn) - set(SANITY_CHECKS))
+        if unknown:
+            raise ValueError(f"unknown sanity check(s) {', '.join(unknown)}")
+        self.warn = frozenset(warn)
         self.errors: list[RowError] = []
         self.total = 0
+        self.warnings: list[RowError] = []
+        self.warnings_total = 0
 
-    def add(self, index: int, field: str, reason: str) -> None:
+    def add(self, index: int, field: str, reason: str, check: str | None = None) -> bool:
+        """Record a finding; True when it is an error (the row must not load)."""
+        if check in self.warn:
+            self.warnings_total += 1
+            if len(self.warnings) < MAX_REPORTED_ERRORS:
+                self.warnings.append(RowError(index, field, reason, check))
+            return False
         self.total += 1
         if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(RowError(index, field, reason))
+            self.errors.append(RowError(index, field, reason, check))
+        return True
 
     def raise_if_any(self) -> None:
         if self.total:
@@ -178,9 +206,9 @@ def build_point(
         relative_allowance=relative_allowance,
         require_pool_gpu_counts=require_pool_gpu_counts,
     )
-    for field, reason in problems:
-        log.add(index, field, reason)
-    return None if problems else point
+    # a list, not a generator: every finding is logged, not just the first error
+    errors = [log.add(index, field, reason, check) for field, reason, check in problems]
+    return None if any(errors) else point
 
 
 def validate_point(
@@ -191,46 +219,131 @@ def validate_point(
     tpot_s_half_ulp: float | None = None,
     relative_allowance: float = 0.0,
     require_pool_gpu_counts: bool = True,
-) -> list[tuple[str, str]]:
-    """(field, reason) for every rule the point breaks; empty when it is valid."""
-    problems: list[tuple[str, str]] = []
+) -> list[tuple[str, str, str | None]]:
+    """(field, reason, sanity check or None) for every rule the point breaks; empty when it
+    is valid."""
+    problems: list[tuple[str, str, str | None]] = []
     for name in _FLOAT_FIELDS:
         value = getattr(point, name)
         if value is None:
             continue
         if not math.isfinite(value):
-            problems.append((name, f"not a finite number: {value}"))
+            problems.append((name, f"not a finite number: {value}", None))
         elif value <= 0:
-            problems.append((name, f"must be > 0, got {value}"))
+            problems.append((name, f"must be > 0, got {value}", None))
     for name in _POSITIVE_INT_FIELDS:
         value = getattr(point, name)
         if value is not None and value < 1:
-            problems.append((name, f"must be >= 1, got {value}"))
+            problems.append((name, f"must be >= 1, got {value}", None))
     if point.date > today:
-        problems.append(("date", f"{point.date.isoformat()} is in the future"))
+        problems.append(("date", f"{point.date.isoformat()} is in the future", "future_date"))
     if point.disagg:
         if require_pool_gpu_counts:
             for name in ("num_prefill_gpu", "num_decode_gpu"):
                 if getattr(point, name) is None:
-                    problems.append((name, "required for a disaggregated row"))
+                    problems.append((name, "required for a disaggregated row", None))
+        problems += [(f, r, "disagg_gpus") for f, r in _disagg_gpu_problems(point)]
     elif point.tp is None:
-        problems.append(("tp", "required for an aggregated row"))
+        problems.append(("tp", "required for an aggregated row", None))
+    else:
+        problems += [(f, r, "io_total") for f, r in _io_total_problems(point)]
     measures_finite = all(math.isfinite(v) and v > 0 for v in (point.interactivity, point.tpot_s))
-    if measures_finite and not interactivity_matches_tpot(
-        point.interactivity,
-        point.tpot_s,
-        interactivity_half_ulp=_or_repr_half_ulp(interactivity_half_ulp, point.interactivity),
-        tpot_s_half_ulp=_or_repr_half_ulp(tpot_s_half_ulp, point.tpot_s),
-        relative_allowance=relative_allowance,
+    if (
+        measures_finite
+        and not _exact(point.interactivity * point.tpot_s, 1.0)
+        and not interactivity_matches_tpot(
+            point.interactivity,
+            point.tpot_s,
+            interactivity_half_ulp=_or_repr_half_ulp(interactivity_half_ulp, point.interactivity),
+            tpot_s_half_ulp=_or_repr_half_ulp(tpot_s_half_ulp, point.tpot_s),
+            relative_allowance=relative_allowance,
+        )
     ):
         problems.append(
             (
                 "interactivity",
                 f"{point.interactivity} tok/s/user is inconsistent with TPOT "
                 f"{point.tpot_s} s (expected about {1 / point.tpot_s:.4g})",
+                "interactivity_tpot",
             )
         )
     return problems
+
+
+def _exact(value: float, expected: float) -> bool:
+    """Equal up to float noise: the common case for full-precision sources, decided without
+    the printed-digits tolerance (parsing repr() as a Decimal costs ~10 us per value)."""
+    return abs(value - expected) <= 1e-12 * abs(expected)
+
+
+def _usable(*values: float | None) -> bool:
+    return all(v is not None and math.isfinite(v) and v > 0 for v in values)
+
+
+def _io_total_problems(point: Point) -> list[tuple[str, str]]:
+    """An aggregated row's input + output throughput per GPU is its total, up to the printed
+    digits of the three numbers (full-precision sources agree to ~1e-16)."""
+    total, output, input_ = point.tput_per_gpu, point.output_tput_per_gpu, point.input_tput_per_gpu
+    if output is None or input_ is None or not _usable(total, output, input_):
+        return []
+    if _exact(output + input_, total):
+        return []
+    if abs(output + input_ - total) <= _repr_half_ulps(total, output, input_) + 1e-9 * total:
+        return []
+    return [
+        (
+            "tput_per_gpu",
+            f"input {input_} + output {output} = {input_ + output:.6g} tok/s/GPU differs from "
+            f"the total {total}",
+        )
+    ]
+
+
+def _disagg_gpu_problems(point: Point) -> list[tuple[str, str]]:
+    """Pool GPU counts that fit the pools' workers and tensor parallelism, and the per-pool
+    throughputs: output per decode GPU x decode GPUs + input per prefill GPU x prefill GPUs
+    is the total per GPU x all GPUs (see tco.domain.points on the disagg trap)."""
+    problems: list[tuple[str, str]] = []
+    for pool in ("prefill", "decode"):
+        gpus, workers = getattr(point, f"num_{pool}_gpu"), getattr(point, f"{pool}_num_workers")
+        tp = getattr(point, f"{pool}_tp")
+        if gpus is None:
+            continue
+        if workers is not None and workers >= 1 and gpus % workers:
+            problems.append(
+                (f"num_{pool}_gpu", f"{gpus} GPUs do not split into {workers} {pool} workers")
+            )
+        elif tp is not None and tp > gpus // max(workers or 1, 1):
+            problems.append(
+                (f"{pool}_tp", f"TP{tp} does not fit {gpus} GPUs in {workers or 1} worker(s)")
+            )
+    prefill, decode = point.num_prefill_gpu, point.num_decode_gpu
+    total, output, input_ = point.tput_per_gpu, point.output_tput_per_gpu, point.input_tput_per_gpu
+    if prefill is None or decode is None or output is None or input_ is None:
+        return problems
+    all_gpus = prefill + decode
+    if not _usable(total, output, input_):
+        return problems
+    if _exact(output * decode + input_ * prefill, total * all_gpus):
+        return problems
+    hu_total, hu_output, hu_input = (_repr_half_ulps(v) for v in (total, output, input_))
+    slack = hu_output * decode + hu_input * prefill + (hu_total + 1e-9 * total) * all_gpus
+    if abs(output * decode + input_ * prefill - total * all_gpus) > slack:
+        # the counts only fix the decode:prefill ratio; say which ratio the throughputs imply
+        implied = f"{(total - input_) / (output - total):.4g}" if output != total else "none"
+        problems.append(
+            (
+                "num_decode_gpu",
+                f"{prefill} prefill + {decode} decode GPUs contradict the per-pool throughputs "
+                f"(total {total}, output per decode GPU {output}, input per prefill GPU "
+                f"{input_}), which imply {implied} decode GPUs per prefill GPU",
+            )
+        )
+    return problems
+
+
+def _repr_half_ulps(*values: float) -> float:
+    return sum(half_ulp(repr(v)) for v in values)
 
 
 def _or_repr_half_ulp(given: float | None, value: float) -> float:

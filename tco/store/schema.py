@@ -147,4 +147,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # The idempotency guarantee: one stored row per measurement, whichever run brought it.
         "CREATE UNIQUE INDEX point_hash_unique ON point (point_hash)",
     ),
+    # 2: an owned offer may carry its TCO inputs (OwnedTcoInputs as JSON); its price is
+    # computed from them when quoted.
+    ("ALTER TABLE offer ADD COLUMN owned_inputs_json TEXT",),
+    # 3: the dataset snapshot. dataset_state.snapshot holds every live point as one Arrow IPC
+    # (zstd) frame as of snapshot_generation, so loading 100k points reads one blob instead of
+    # 4M SQL values; ingest_generation / deleted_generation say which runs changed since.
+    # Runs stored before this are numbered in creation order: all at or below the current
+    # generation and above the empty snapshot's 0, so the first load merges them.
+    (
+        "ALTER TABLE dataset_state ADD COLUMN snapshot_generation BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE dataset_state ADD COLUMN snapshot BLOB",
+        "ALTER TABLE run ADD COLUMN ingest_generation BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE run ADD COLUMN deleted_generation BIGINT",
+        """UPDATE run SET ingest_generation = (
+            SELECT COUNT(*) FROM run AS earlier
+            WHERE earlier.created_at < run.created_at
+               OR (earlier.created_at = run.created_at AND earlier.id <= run.id)
+        )""",
+        """UPDATE run SET deleted_generation = (SELECT generation FROM dataset_state)
+            WHERE deleted_at IS NOT NULL""",
+    ),
 )

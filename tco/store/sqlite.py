@@ -13,6 +13,13 @@ Concurrency model: one WRITER connection behind a lock, plus a pool of READER co
   peak concurrency and lets ``close()`` close every one of them deterministically.
 - ``:memory:`` has no shared file, so there everything uses the writer connection.
 
+Loading points: the frontier index needs every point as one polars frame. Fetching 100k rows x
+40 columns through sqlite3 costs ~4M Python objects (~1 s here), so each ingest also stores its
+rows as an Arrow IPC frame, merged lazily into a whole-dataset snapshot blob; a load reads the
+snapshot plus the frames of runs ingested since (see ``load_dataset``). The point rows remain
+the source of truth (dedup, ``get_run``, future SQL filters); the blobs are derived from them
+in the same transactions.
+
 Durability: WAL journal with ``synchronous=FULL``: a write is acknowledged only after its
 commit record is fsynced, so a ``kill -9`` (or power loss) never loses an acknowledged write.
 
@@ -35,11 +42,11 @@ from typing import Any
 import msgspec
 import polars as pl
 
+from tco.domain.owned import OwnedTcoInputs
 from tco.domain.points import (
     POINT_FIELDS,
     POINT_SCHEMA,
     Point,
-    empty_points_frame,
     points_frame,
 )
 from tco.domain.pricing import Offer, PricingTable
@@ -79,11 +86,18 @@ _OFFER_COLUMNS = (
     "source_date",
     "notes",
     "currency",
+    "owned_inputs_json",  # Offer.owned_inputs, as JSON
 )
 _POINT_COLUMN_SQL = ", ".join(f'"{name}"' for name in POINT_FIELDS)
 _DATE_INDEXES = tuple(i for i, n in enumerate(POINT_FIELDS) if POINT_SCHEMA[n] == pl.Date())
 _BOOL_INDEXES = tuple(i for i, n in enumerate(POINT_FIELDS) if POINT_SCHEMA[n] == pl.Boolean())
 _IN_CHUNK = 500  # bound parameters per IN (...) list, well under SQLite's limit
+# The dataset snapshot keeps each point's run id, so deleting a run can be applied to it.
+_RUN_ID = "_run_id"
+_SNAPSHOT_SCHEMA: dict[str, pl.DataType] = {**POINT_SCHEMA, _RUN_ID: pl.Utf8()}
+# Merge run frames into the snapshot at ingest once this many are pending, so a load after
+# a bulk import of many small runs never has to read thousands of blobs.
+SNAPSHOT_AFTER_RUNS = 64
 
 
 def _now() -> str:
@@ -124,7 +138,8 @@ class SqliteStore:
         self._memory = path == ":memory:"
         if not self._memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer connection
+        self._pool_lock = threading.Lock()  # the list of reader connections
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_readers: list[sqlite3.Connection] = []
         self._closed = False
@@ -149,7 +164,7 @@ class SqliteStore:
         self.close()
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._pool_lock:
             self._closed = True
             self._writer.close()
             for conn in self._all_readers:
@@ -163,10 +178,14 @@ class SqliteStore:
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
         )
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-        if read_only:
-            conn.execute("PRAGMA query_only=ON")
+        try:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            if read_only:
+                conn.execute("PRAGMA query_only=ON")
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _check_open(self) -> None:
@@ -194,7 +213,8 @@ class SqliteStore:
         try:
             return self._readers.get_nowait()
         except queue.Empty:
-            with self._lock:
+            # Its own lock, not the writer's: a new reader must not wait for a long ingest.
+            with self._pool_lock:
                 self._check_open()
                 conn = self._connect(read_only=True)
                 self._all_readers.append(conn)
@@ -319,6 +339,9 @@ class SqliteStore:
             fields = dict(zip(_OFFER_COLUMNS, r, strict=True))
             if fields["effective_from"] is not None:
                 fields["effective_from"] = dt.date.fromisoformat(fields["effective_from"])
+            owned_json = fields.pop("owned_inputs_json")
+            if owned_json is not None:
+                fields["owned_inputs"] = msgspec.json.decode(owned_json, type=OwnedTcoInputs)
             offers.append(Offer(**fields))
         return offers
 
@@ -385,6 +408,7 @@ class SqliteStore:
                     o.source_date,
                     o.notes,
                     o.currency,
+                    None if o.owned_inputs is None else _json(o.owned_inputs),
                 )
                 for i, o in enumerate(offers)
             ],
@@ -758,10 +782,11 @@ class SqliteStore:
         request_id: str | None,
     ) -> RunResult:
         with self._tx(write=True) as conn:
+            generation = self._generation(conn) + 1
             conn.execute(
                 "INSERT INTO run (id, created_at, created_by, request_id, source, format, "
-                "row_count, duplicates) VALUES (?, ?, ?, ?, ?, ?, 0, 0)",
-                (run_id, _now(), actor, request_id, source, format),
+                "row_count, duplicates, ingest_generation) VALUES (?, ?, ?, ?, ?, ?, 0, 0, ?)",
+                (run_id, _now(), actor, request_id, source, format, generation),
             )
             before = conn.total_changes
             try:
@@ -785,7 +810,7 @@ class SqliteStore:
                         rows_added=0,
                         duplicates=duplicates,
                         existing_run_ids=existing,
-                        dataset_generation=self._generation(conn),
+                        dataset_generation=generation - 1,
                     )
                 )
             if duplicates:
@@ -797,7 +822,7 @@ class SqliteStore:
                 "UPDATE run SET row_count = ?, duplicates = ?, frame = ? WHERE id = ?",
                 (added, duplicates, _frame_blob(frame), run_id),
             )
-            generation = self._bump_generation(conn)
+            conn.execute("UPDATE dataset_state SET generation = ? WHERE id = 1", (generation,))
             self._audit(
                 conn,
                 actor=actor,
@@ -811,6 +836,14 @@ class SqliteStore:
                     "format": format,
                 },
             )
+            pending = conn.execute(
+                "SELECT COUNT(*) FROM run, dataset_state WHERE run.deleted_at IS NULL "
+                "AND run.ingest_generation > dataset_state.snapshot_generation"
+            ).fetchone()[0]
+            if pending >= SNAPSHOT_AFTER_RUNS:
+                # Bound the blobs a load must merge when many small runs arrive between loads.
+                _, merged, _ = self._snapshot(conn)
+                self._save_snapshot(conn, generation, merged)
         return RunResult(
             run_id=run_id,
             rows_added=added,
@@ -841,10 +874,6 @@ class SqliteStore:
     def _generation(conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT generation FROM dataset_state WHERE id = 1").fetchone()[0])
 
-    def _bump_generation(self, conn: sqlite3.Connection) -> int:
-        conn.execute("UPDATE dataset_state SET generation = generation + 1 WHERE id = 1")
-        return self._generation(conn)
-
     def dataset_generation(self) -> int:
         with self._tx(write=False) as conn:
             return self._generation(conn)
@@ -869,7 +898,7 @@ class SqliteStore:
         with self._tx(write=False) as conn:
             rows = conn.execute(
                 f"SELECT {self._RUN_COLUMNS} FROM run WHERE deleted_at IS NULL "
-                "ORDER BY created_at DESC, id"
+                "ORDER BY ingest_generation DESC"
             ).fetchall()
         return [self._run_info(r) for r in rows]
 
@@ -899,11 +928,13 @@ class SqliteStore:
             ).fetchone()
             if found is None:
                 raise NotFound(f"run {run_id!r} does not exist")
+            generation = self._generation(conn) + 1
             removed = conn.execute("DELETE FROM point WHERE run_id = ?", (run_id,)).rowcount
             conn.execute(
-                "UPDATE run SET deleted_at = ?, frame = NULL WHERE id = ?", (_now(), run_id)
+                "UPDATE run SET deleted_at = ?, deleted_generation = ?, frame = NULL WHERE id = ?",
+                (_now(), generation, run_id),
             )
-            generation = self._bump_generation(conn)
+            conn.execute("UPDATE dataset_state SET generation = ? WHERE id = 1", (generation,))
             self._audit(
                 conn,
                 actor=actor,
@@ -917,20 +948,60 @@ class SqliteStore:
     def load_dataset(self) -> Dataset:
         """Every stored point as the canonical frame, with the generation it was read at.
 
-        One read transaction (a consistent snapshot): the generation always describes exactly
-        these points. Row order is stable: runs oldest first, rows in posted order.
+        Reads happen in one transaction (a consistent snapshot), so the generation describes
+        exactly these points. Row order is stable: runs in ingest order, rows as posted. Cost:
+        the snapshot blob plus the frames of runs ingested since; the merged result is saved
+        back as the new snapshot, so the next load is a single blob.
         """
         with self._tx(write=False) as conn:
-            generation = self._generation(conn)
-            blobs = conn.execute(
-                "SELECT frame FROM run WHERE deleted_at IS NULL ORDER BY created_at, id"
-            ).fetchall()
-        frames = [_blob_frame(blob) for (blob,) in blobs]
-        points = pl.concat(frames, how="vertical") if frames else empty_points_frame()
-        return Dataset(generation=generation, points=points)
+            generation, merged, stale = self._snapshot(conn)
+        if stale:
+            try:
+                with self._tx(write=True) as conn:
+                    self._save_snapshot(conn, generation, merged)
+            except sqlite3.OperationalError:
+                pass  # only a cache (e.g. a read-only file): the next load merges again
+        return Dataset(generation=generation, points=merged.drop(_RUN_ID))
 
     def load_points(self) -> pl.DataFrame:
         return self.load_dataset().points
+
+    @staticmethod
+    def _snapshot(conn: sqlite3.Connection) -> tuple[int, pl.DataFrame, bool]:
+        """(generation, all live points with their run id, whether the stored snapshot lagged)."""
+        generation, base, blob = conn.execute(
+            "SELECT generation, snapshot_generation, snapshot FROM dataset_state WHERE id = 1"
+        ).fetchone()
+        frame = _empty_snapshot() if blob is None else _blob_frame(blob, _SNAPSHOT_SCHEMA)
+        if base == generation:
+            return generation, frame, False
+        deleted = [
+            r[0] for r in conn.execute("SELECT id FROM run WHERE deleted_generation > ?", (base,))
+        ]
+        if deleted:
+            frame = frame.filter(~pl.col(_RUN_ID).is_in(deleted))
+        added = conn.execute(
+            "SELECT id, frame FROM run WHERE deleted_at IS NULL AND ingest_generation > ? "
+            "ORDER BY ingest_generation",
+            (base,),
+        )
+        frames = [
+            frame,
+            *(
+                _blob_frame(b, POINT_SCHEMA).with_columns(pl.lit(i).alias(_RUN_ID))
+                for i, b in added
+            ),
+        ]
+        return generation, pl.concat(frames, how="vertical"), True
+
+    @staticmethod
+    def _save_snapshot(conn: sqlite3.Connection, generation: int, frame: pl.DataFrame) -> None:
+        # Conditional: never replace a newer snapshot another process saved meanwhile.
+        conn.execute(
+            "UPDATE dataset_state SET snapshot_generation = ?, snapshot = ? "
+            "WHERE id = 1 AND snapshot_generation < ?",
+            (generation, _frame_blob(frame), generation),
+        )
 
 
 @contextmanager
@@ -979,13 +1050,17 @@ def _frame_blob(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def _blob_frame(blob: bytes) -> pl.DataFrame:
+def _blob_frame(blob: bytes, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     frame = pl.read_ipc(io.BytesIO(blob))
-    if frame.schema != POINT_SCHEMA:
+    if list(frame.schema.items()) != list(schema.items()):  # order matters, dict == does not
         # Written before Point gained a field (or a column changed type): conform, so one
-        # frame schema reaches the index whatever release wrote the run.
+        # frame schema reaches the index whatever release wrote the blob.
         frame = frame.select(
             (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-            for name, dtype in POINT_SCHEMA.items()
+            for name, dtype in schema.items()
         )
     return frame
+
+
+def _empty_snapshot() -> pl.DataFrame:
+    return pl.DataFrame(schema=_SNAPSHOT_SCHEMA)

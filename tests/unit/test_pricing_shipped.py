@@ -22,6 +22,7 @@ EXPECTED_COUNTS = {
     "semianalysis-2026-09-hyperscaler": 12,
     "semianalysis-2026-09-rental-3y": 12,
     "cloud-public-2026": 65,
+    "owned-example-hgx-h100": 1,  # priced from its owned-TCO inputs (tests/unit/test_procurement_quote.py)
 }
 
 

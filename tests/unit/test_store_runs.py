@@ -182,7 +182,9 @@ def test_the_same_measurement_from_another_source_is_a_duplicate(store: SqliteSt
     assert point_hash(whole) == point_hash(GB200_DISAGG)
     assert point_hash(msgspec.structs.replace(H200, conc=128)) != point_hash(H200)
     assert point_hash(msgspec.structs.replace(H200, ttft_s=None)) != point_hash(H200)
-    result = store.add_run([relabelled], source="api", format="inferencex", actor="ci", request_id=None)
+    result = store.add_run(
+        [relabelled], source="api", format="inferencex", actor="ci", request_id=None
+    )
     assert (result.rows_added, result.duplicates) == (0, 1)
 
 
@@ -258,14 +260,55 @@ def test_frames_written_by_an_older_point_schema_are_conformed() -> None:
     old = points_frame([H200]).drop("e2el_s").with_columns(pl.col("conc").cast(pl.Int32))
     buffer = io.BytesIO()
     old.write_ipc(buffer)
-    frame = _blob_frame(buffer.getvalue())
+    frame = _blob_frame(buffer.getvalue(), POINT_SCHEMA)
     assert list(frame.schema.items()) == list(POINT_SCHEMA.items())
     assert frame["e2el_s"].to_list() == [None]
     assert frame.drop("e2el_s").equals(points_frame([H200]).drop("e2el_s"))
 
 
-def test_point_table_has_a_column_for_every_point_field(store: SqliteStore) -> None:
+def test_point_table_has_a_column_for_every_point_field() -> None:
     # Guards the migration history: a new Point field needs a migration adding its column.
     with SqliteStore(":memory:") as fresh:
         columns = [r[1] for r in fresh._writer.execute("PRAGMA table_info(point)")]
     assert columns == ["run_id", "ordinal", "point_hash", *POINT_FIELDS]
+
+
+def _rebuilt(store: SqliteStore) -> pl.DataFrame:
+    """The dataset from the point rows (the source of truth), runs in ingest order."""
+    points = [p for run in reversed(store.list_runs()) for p in store.get_run(run.id)[1]]
+    return points_frame(points)
+
+
+def _snapshot_generation(store: SqliteStore) -> int:
+    row = store._writer.execute("SELECT snapshot_generation FROM dataset_state").fetchone()
+    return int(row[0])
+
+
+def test_the_snapshot_follows_ingests_and_deletes(tmp_path: Path) -> None:
+    days = [dt.date(2025, 10, d) for d in range(1, 7)]
+    with SqliteStore(tmp_path / "tco.db") as store, SqliteStore(tmp_path / "tco.db") as other:
+        ids = [_add(store, curve(3, date=day)) for day in days[:3]]
+        assert store.load_points().equals(_rebuilt(store))
+        assert _snapshot_generation(store) == 3  # saved back: the next load is one blob
+        assert ids[1] is not None
+        other.delete_run(ids[1], actor="admin", request_id=None)  # another process writes
+        _add(other, curve(3, date=days[3]))
+        dataset = store.load_dataset()
+        assert dataset.generation == 5
+        assert dataset.points.equals(_rebuilt(store))
+        assert dataset.points["date"].unique().sort().to_list() == [days[0], days[2], days[3]]
+        assert other.load_points().equals(dataset.points)
+        assert store.load_points().equals(dataset.points)  # from the saved snapshot alone
+
+
+def test_many_runs_between_loads_are_merged_at_ingest(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tco.store.sqlite.SNAPSHOT_AFTER_RUNS", 3)
+    days = [dt.date(2025, 9, d) for d in range(1, 8)]
+    ids = [_add(store, curve(2, date=day)) for day in days]
+    assert _snapshot_generation(store) == 6  # merged after runs 3 and 6; run 7 pending
+    assert ids[0] is not None
+    store.delete_run(ids[0], actor="admin", request_id=None)
+    assert store.load_points().equals(_rebuilt(store))
+    assert store.load_points().height == 12

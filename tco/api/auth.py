@@ -1,0 +1,225 @@
+"""Who may do what: API keys and roles, per-key write rate limits, and request ids.
+
+- A key arrives in the ``X-API-Key`` header only (never a query parameter: URLs end up in
+  proxy logs and browser histories). The store looks it up by its SHA-256; the plaintext is
+  never logged, echoed in a problem, or kept after the lookup.
+- A handler states the role it needs with ``opt=requires(Role.EDITOR)``; one app-level guard
+  enforces it: 401 without a valid key, 403 with a lower role. Reads are open unless
+  ``reads_require_key`` is set, then they need a viewer key; liveness and the API description
+  stay open either way (they reveal no prices).
+- Writes (the operations needing editor or admin) are rate limited per key by a token bucket
+  held in memory, so per server process: 429 with ``Retry-After``.
+- Every request gets an id: ``X-Request-ID`` echoed when well-formed, else generated. It is
+  returned on the response and recorded in the audit with each write.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgspec
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from tco.api.errors import ProblemException, problem_spec
+from tco.store import KeyInfo, Role, Store
+
+API_KEY_HEADER = "X-API-Key"
+REQUEST_ID_HEADER = "X-Request-ID"
+SECURITY_SCHEME = "ApiKey"
+# Declared on every operation that needs a key (``security=API_KEY_SECURITY``).
+API_KEY_SECURITY: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
+
+_MIN_ROLE = "min_role"
+_KEY_STATE = "tco.api_key"
+_REQUEST_ID_STATE = "tco.request_id"
+# Open even when reads need a key: liveness, the API description and the widget's static
+# files carry no prices.
+_PUBLIC_PREFIXES = ("/healthz", "/schema", "/docs", "/widget", "/embed")
+# Client ids end up in the audit table: accept the usual id alphabets (UUIDs, ULIDs, trace
+# ids), bounded, and replace anything else rather than store attacker-chosen text.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+AUTH_PROBLEMS = {
+    401: problem_spec(f"Missing, unknown or revoked API key (header {API_KEY_HEADER})"),
+    403: problem_spec("The API key's role is too low for this operation"),
+}
+RATE_LIMIT_PROBLEM = {
+    429: problem_spec("Too many writes with this API key; retry after Retry-After seconds"),
+}
+
+
+def requires(role: Role) -> dict[str, Any]:
+    """Handler ``opt`` naming the lowest role allowed to call it."""
+    return {_MIN_ROLE: role}
+
+
+class AuthSettings(msgspec.Struct, kw_only=True, frozen=True):
+    reads_require_key: bool = False
+    # A person editing prices writes a few times a minute; a script loading a quarter's
+    # negotiated tables bursts a few dozen writes. 60 at once, then one a second, allows both
+    # and stops a runaway loop before it buries the version history.
+    write_burst: int = 60
+    write_refill_per_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.write_burst < 1:
+            raise ValueError(f"write_burst must be >= 1, got {self.write_burst}")
+        if not (math.isfinite(self.write_refill_per_s) and self.write_refill_per_s > 0):
+            raise ValueError(f"write_refill_per_s must be > 0, got {self.write_refill_per_s}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthSettings:
+        """``TCO_READS_REQUIRE_KEY=1``, ``TCO_WRITE_BURST``, ``TCO_WRITE_RATE_PER_S``."""
+        defaults = cls()
+        try:
+            return cls(
+                reads_require_key=env.get("TCO_READS_REQUIRE_KEY", "0").strip().lower()
+                in ("1", "true", "yes"),
+                write_burst=int(env.get("TCO_WRITE_BURST", defaults.write_burst)),
+                write_refill_per_s=float(
+                    env.get("TCO_WRITE_RATE_PER_S", defaults.write_refill_per_s)
+                ),
+            )
+        except ValueError as exc:
+            raise ValueError(f"invalid TCO_WRITE_BURST / TCO_WRITE_RATE_PER_S: {exc}") from None
+
+
+class TokenBuckets:
+    """One token bucket per key: ``burst`` writes at once, then ``refill_per_s`` a second."""
+
+    def __init__(
+        self, burst: int, refill_per_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._burst = float(burst)
+        self._refill_per_s = refill_per_s
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        self._lock = threading.Lock()  # guards run on worker threads
+
+    def take(self, key: str) -> float:
+        """Take a token: 0.0 when granted, else the seconds until one will be available."""
+        with self._lock:
+            now = self._clock()
+            tokens, at = self._buckets.get(key, (self._burst, now))
+            tokens = min(self._burst, tokens + (now - at) * self._refill_per_s)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / self._refill_per_s
+
+
+class Authorizer:
+    """The app-level guard: authenticates, checks the role, rate limits writes."""
+
+    def __init__(self, store: Store, settings: AuthSettings) -> None:
+        self.store = store
+        self.settings = settings
+        self.write_buckets = TokenBuckets(settings.write_burst, settings.write_refill_per_s)
+
+    def __call__(self, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:  # fmt: skip
+        required: Role | None = handler.opt.get(_MIN_ROLE)
+        if required is None:
+            if not self.settings.reads_require_key or connection.url.path.startswith(
+                _PUBLIC_PREFIXES
+            ):
+                return
+            required = Role.VIEWER
+        key = self._authenticate(connection, required)
+        if not key.role.allows(required):
+            raise ProblemException(
+                403,
+                f"this operation needs role {required.name.lower()} or higher; "
+                f"key {key.name!r} has role {key.role.name.lower()}",
+                field=API_KEY_HEADER,
+            )
+        if required >= Role.EDITOR:  # editor and admin operations are the writes
+            wait_s = self.write_buckets.take(key.name)
+            if wait_s > 0:
+                retry_after_s = max(1, math.ceil(wait_s))
+                raise ProblemException(
+                    429,
+                    f"too many writes with key {key.name!r} (at most {self.settings.write_burst} "
+                    f"at once, then {self.settings.write_refill_per_s:g}/s); "
+                    f"retry in {retry_after_s} s",
+                    field=API_KEY_HEADER,
+                    headers={"Retry-After": str(retry_after_s)},
+                )
+        _state(connection.scope)[_KEY_STATE] = key
+
+    def _authenticate(
+        self, connection: ASGIConnection[Any, Any, Any, Any], required: Role
+    ) -> KeyInfo:
+        challenge = {"WWW-Authenticate": f'ApiKey header="{API_KEY_HEADER}"'}
+        plaintext = connection.headers.get(API_KEY_HEADER)
+        if not plaintext:
+            raise ProblemException(
+                401,
+                f"this operation needs an API key (role {required.name.lower()} or higher) in "
+                f"the {API_KEY_HEADER} header",
+                field=API_KEY_HEADER,
+                headers=challenge,
+            )
+        key = self.store.authenticate(plaintext)
+        if key is None:
+            # Says nothing about the key sent: it may be a real secret pasted in the wrong place.
+            raise ProblemException(
+                401,
+                f"the {API_KEY_HEADER} header does not hold an active API key",
+                field=API_KEY_HEADER,
+                headers=challenge,
+            )
+        return key
+
+
+def _state(scope: Scope) -> dict[str, Any]:
+    return scope.setdefault("state", {})
+
+
+def api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> KeyInfo:
+    """The key the guard authenticated; only on operations declaring ``requires(...)``."""
+    key = _state(connection.scope).get(_KEY_STATE)
+    if not isinstance(key, KeyInfo):
+        raise RuntimeError(f"{connection.url.path}: handler reads the API key but needs no role")
+    return key
+
+
+def request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    value = _state(connection.scope).get(_REQUEST_ID_STATE)
+    return value if isinstance(value, str) else None
+
+
+class RequestIdMiddleware:
+    """Gives each HTTP request an id and returns it in ``X-Request-ID``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        sent = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), "")
+        rid = sent if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+        # A fresh state dict per request: servers may hand every request the same lifespan dict.
+        scope["state"] = {**scope.get("state", {}), _REQUEST_ID_STATE: rid}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", rid.encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)

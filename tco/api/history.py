@@ -1,0 +1,129 @@
+"""``GET /v1/history``: how the cheapest $/M tokens at one target moved over benchmark dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import weakref
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, get
+from litestar.params import FromQuery, Parameter
+
+from tco.api.convert import csv_list, to_struct
+from tco.api.deps import ServiceDep
+from tco.api.http import (
+    CACHE_HEADERS,
+    CACHED_READ_RESPONSES,
+    QUOTE_CACHE_CONTROL,
+    CsvOperation,
+    cached,
+    with_head,
+)
+from tco.domain.errors import InvalidRequest
+from tco.domain.history import HistoryResponse, history
+from tco.domain.index import FrontierIndex
+from tco.domain.pricing import PricingTable
+from tco.domain.quote import QuoteRequest
+
+# A history quotes the workload once per benchmark date (~7 ms each; ~0.2 s for the shipped
+# DeepSeek-R1 workloads): answers are kept per index, so a chart that reloads costs nothing.
+# Weak keys: an index swapped out by an ingest takes its answers with it.
+_ANSWERS_PER_INDEX = 64
+_answers: weakref.WeakKeyDictionary[FrontierIndex, dict[bytes, HistoryResponse]] = (
+    weakref.WeakKeyDictionary()
+)
+_answers_lock = threading.Lock()
+
+
+def _history(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> HistoryResponse:
+    key = msgspec.json.encode((table, request))  # a table version is immutable; cheap anyway
+    with _answers_lock:
+        answers = _answers.setdefault(index, {})
+        if key in answers:
+            return answers[key]
+    answer = history(index, table, request)
+    with _answers_lock:
+        if len(answers) >= _ANSWERS_PER_INDEX:
+            answers.pop(next(iter(answers)))  # the oldest
+        answers[key] = answer
+    return answer
+
+
+def history_rows(answer: HistoryResponse) -> list[dict[str, object]]:
+    return [
+        {
+            "hardware": h.hardware,
+            "benchmark_date": p.benchmark_date,
+            "usd_per_million_tokens": p.usd_per_million_tokens,
+            "tput_tok_s_gpu": p.tput_per_gpu,
+            "method": p.method,
+            "recipe": p.recipe_label,
+            "recipe_id": p.recipe_id,
+            "offer_provider": p.offer_provider,
+            "offer_kind": p.offer_kind,
+            "usd_per_gpu_hour": p.usd_per_gpu_hour,
+            "measured_dates": " ".join(d.isoformat() for d in p.measured_dates),
+        }
+        for h in answer.hardware
+        for p in h.points
+    ]
+
+
+@get(
+    "/v1/history",
+    operation_id="getHistory",
+    summary="Per hardware, the cheapest $/M tokens at one target as of each benchmark date",
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
+    response_headers=CACHE_HEADERS,
+    tags=["quotes"],
+)
+async def get_history(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    model: Annotated[
+        str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)
+    ],
+    isl: Annotated[int, Parameter(ge=1, le=10_000_000, description="Input tokens")],
+    osl: Annotated[int, Parameter(ge=1, le=10_000_000, description="Output tokens")],
+    target: Annotated[
+        float, Parameter(ge=0.001, le=100_000, description="Interactivity target, tok/s/user")
+    ],
+    pricing: Annotated[str | None, Parameter(max_length=100)] = None,
+    pricing_version: Annotated[int | None, Parameter(ge=1, le=1_000_000_000)] = None,
+    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
+    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
+    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
+    pooling: FromQuery[Literal["recipe", "series"] | None] = None,
+    as_of: Annotated[
+        dt.date | None, Parameter(description="Leave out benchmark dates after this one")
+    ] = None,
+    hardware: Annotated[
+        str | None, Parameter(description="Comma-separated hardware keys", max_length=2000)
+    ] = None,
+) -> Response[HistoryResponse]:
+    """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
+    answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so
+    the curve moves only with the benchmarks."""
+    req = to_struct(
+        QuoteRequest,
+        {
+            "model": model, "isl": isl, "osl": osl, "targets": [target], "pricing": pricing,
+            "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
+            "interpolation": interpolation, "pooling": pooling, "as_of": as_of, "hardware": csv_list(hardware),
+        },
+    )  # fmt: skip
+    for hw in req.hardware or []:
+        if hw not in service.hardware_catalog:
+            known = ", ".join(sorted(service.hardware_catalog))
+            raise InvalidRequest("hardware", f"unknown hardware {hw!r} (known: {known})")
+    table = service.table(req.pricing, req.pricing_version)
+    # a first answer quotes once per benchmark date: off the event loop
+    answer = await anyio.to_thread.run_sync(_history, service.index, table, req)
+    return cached(request, answer, lambda: history_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
+
+
+HISTORY_HANDLERS = [*with_head(get_history)]

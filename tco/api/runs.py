@@ -1,0 +1,296 @@
+"""Benchmark runs: ingest a payload as one run, list runs, read one with its points, delete one.
+
+An ingest is all or nothing: the payload is parsed and validated completely (every row error
+is reported, with its row index), then stored in one transaction; rows already stored are
+counted as duplicates, so posting the same rows again adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+import msgspec
+from litestar import Request, Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import Parameter
+
+from tco.api.auth import (
+    API_KEY_SECURITY,
+    AUTH_PROBLEMS,
+    RATE_LIMIT_PROBLEM,
+    api_key,
+    request_id,
+    requires,
+)
+from tco.api.deps import ServiceDep
+from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, FieldError, ProblemException, problem_spec
+from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
+from tco.app_state import LiveService, import_run, warn_checks
+from tco.domain.points import Point
+from tco.ingest import IngestError
+from tco.ingest.rows import FILE_INDEX
+from tco.service import Service
+from tco.store import InvalidData, NotFound, Role, RunInfo
+
+# tco.ingest.FORMATS, spelled out for the OpenAPI enum (a test keeps the two equal)
+RunFormat = Literal["inferencex_api", "inferencex_agg", "blog_csv", "native_json", "native_csv"]
+
+RunId = Annotated[str, Parameter(description="Run id, e.g. run_0123456789abcdef", max_length=100)]
+
+
+class RunWarning(msgspec.Struct, kw_only=True, frozen=True):
+    index: int  # 0-based row of the payload
+    field: str
+    check: str  # the sanity check, one of tco.ingest.SANITY_CHECKS
+    reason: str
+
+
+class RunIngested(msgspec.Struct, kw_only=True, frozen=True):
+    run_id: str | None  # None when every row was already stored: nothing was recorded
+    format: str
+    source: str
+    rows: int  # rows in the payload
+    rows_added: int
+    duplicates: int  # rows already stored (by content), in this or an earlier run
+    existing_run_ids: list[str]  # the earlier runs holding those duplicates
+    warnings: list[RunWarning]  # the first 100 sanity findings that did not reject the payload
+    warnings_total: int
+    dataset_version: str  # the dataset served from now on
+    dataset_generation: int
+
+
+class RunDetail(msgspec.Struct, kw_only=True, frozen=True):
+    run: RunInfo
+    points: list[Point]
+
+
+class RunDeleted(msgspec.Struct, kw_only=True, frozen=True):
+    run_id: str
+    dataset_version: str
+    dataset_generation: int
+
+
+def _live(service: Service) -> LiveService:
+    if not isinstance(service, LiveService):
+        raise TypeError("runs need the store-backed service (tco.app_state.service_from_store)")
+    return service
+
+
+def _ingest_problem(exc: IngestError) -> ProblemException:
+    errors = [
+        FieldError(field=e.field, reason=e.reason, index=None if e.index == FILE_INDEX else e.index)
+        for e in exc.errors
+    ]
+    first = exc.errors[0]
+    if all(e.index == FILE_INDEX for e in exc.errors):
+        # not a document of a known format: syntax, shape, header, media type
+        status = 415 if first.field == "content_type" else 400
+        detail = f"nothing stored: {first.field}: {first.reason}"
+    else:
+        status = 422
+        detail = (
+            f"nothing stored: {exc.total} row error(s), the first at row {first.index}, "
+            f"{first.field}: {first.reason}"
+        )
+    return ProblemException(
+        status,
+        detail,
+        field=exc.errors[0].field,
+        errors=errors,
+        errors_total=exc.total,
+    )
+
+
+@dataclass
+class RunUploadOperation(Operation):
+    """Declares the bodies ``createRun`` reads itself (raw bytes, so every format arrives
+    unparsed): JSON documents of three shapes, or CSV."""
+
+    def __post_init__(self) -> None:
+        json_doc = Schema(
+            one_of=[
+                Schema(type=OpenAPIType.OBJECT, description="native: {source, points: [Point]}"),
+                Schema(type=OpenAPIType.ARRAY, description="InferenceX API rows or runner files"),
+            ]
+        )
+        csv_doc = Schema(type=OpenAPIType.STRING, description="CSV, a header row of Point fields")
+        self.request_body = RequestBody(
+            content={
+                "application/json": OpenAPIMediaType(schema=json_doc),
+                "text/csv": OpenAPIMediaType(schema=csv_doc),
+            },
+            required=True,
+            description="A benchmark run: native JSON or CSV, InferenceX API rows, or InferenceX "
+            "runner agg_*.json results (one object or an array; pass date=)",
+        )
+
+
+@post(
+    "/v1/runs",
+    operation_id="createRun",
+    summary="Ingest a benchmark run (native JSON/CSV, InferenceX API rows or runner files)",
+    opt=requires(Role.EDITOR),
+    security=API_KEY_SECURITY,
+    status_code=201,
+    responses={
+        **BODY_PROBLEMS,
+        **AUTH_PROBLEMS,
+        **RATE_LIMIT_PROBLEM,
+        200: ResponseSpec(
+            data_container=RunIngested,
+            description="Every row was already stored: nothing recorded (run_id is null)",
+            generate_examples=False,
+        ),
+        415: problem_spec("Content type other than JSON or CSV"),
+        422: problem_spec(
+            "Rows that fail validation or a sanity check: `errors` lists row index, field and "
+            "reason (the first 100; `errors_total` counts all); nothing stored"
+        ),
+    },
+    operation_class=RunUploadOperation,
+    tags=["runs"],
+)
+async def create_run(
+    request: Request[Any, Any, Any],
+    service: ServiceDep,
+    format: Annotated[
+        RunFormat | None,
+        Parameter(description="Payload format; detected from content type and shape if absent"),
+    ] = None,
+    date: Annotated[
+        dt.date | None, Parameter(description="Run date, for runner files (they carry none)")
+    ] = None,
+    source: Annotated[
+        str | None,
+        Parameter(
+            description="Provenance recorded with the run and used for rows without their own "
+            "(run URL, file, note)",
+            min_length=1,
+            max_length=500,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool | None,
+        Parameter(
+            description="true: every sanity check rejects the payload; false: sanity checks "
+            "only warn; absent: the server setting (TCO_SANITY_WARN)"
+        ),
+    ] = None,
+) -> Response[RunIngested]:
+    """Atomic: all rows are stored, or none (and the dataset version is unchanged)."""
+    live = _live(service)
+    key = api_key(request)
+    payload = await request.body()
+    warn = warn_checks(strict) if strict is not None else live.sanity_warn
+    run_source = source or f"upload by API key {key.name!r}"
+
+    def ingest() -> RunIngested:
+        try:
+            imported = import_run(
+                live.store,
+                payload,
+                source=run_source,
+                actor=key.name,
+                request_id=request_id(request),
+                warn=warn,
+                format=format,
+                content_type=request.headers.get("content-type"),
+                date=date,
+            )
+        except IngestError as exc:
+            raise _ingest_problem(exc) from exc
+        except InvalidData as exc:
+            raise ProblemException(422, f"nothing stored: {exc}", field="payload") from exc
+        # Rebuilt here, in this worker thread, before answering: the poster's next read sees
+        # its run, and the event loop keeps serving other readers from the old index until the
+        # atomic swap. A background rebuild would answer sooner but break read-your-writes.
+        version = live.refresh()
+        result = imported.result
+        return RunIngested(
+            run_id=result.run_id,
+            format=imported.format,
+            source=run_source,
+            rows=imported.rows,
+            rows_added=result.rows_added,
+            duplicates=result.duplicates,
+            existing_run_ids=list(result.existing_run_ids),
+            warnings=[
+                RunWarning(index=w.index, field=w.field, check=w.check or "", reason=w.reason)
+                for w in imported.warnings
+            ],
+            warnings_total=imported.warnings_total,
+            dataset_version=version,
+            dataset_generation=live.generation,
+        )
+
+    # Parsing 5k rows takes ~0.3 s of CPU: off the event loop, like the store write.
+    answer = await anyio.to_thread.run_sync(ingest)
+    if answer.run_id is None:
+        return Response(answer, status_code=200)
+    return Response(answer, status_code=201, headers={"Location": f"/v1/runs/{answer.run_id}"})
+
+
+@get(
+    "/v1/runs",
+    operation_id="listRuns",
+    summary="Stored benchmark runs, newest first",
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
+    response_headers=CACHE_HEADERS,
+    sync_to_thread=False,
+    tags=["runs"],
+)
+def list_runs(request: Request[Any, Any, Any], service: ServiceDep) -> Response[list[RunInfo]]:
+    runs = _live(service).store.list_runs()
+    return cached(request, runs, lambda: [msgspec.structs.asdict(r) for r in runs])
+
+
+@get(
+    "/v1/runs/{run_id:str}",
+    operation_id="getRun",
+    summary="A run and its points; CSV: the points in native columns (re-importable)",
+    responses=CACHED_READ_RESPONSES,
+    operation_class=CsvOperation,
+    response_headers=CACHE_HEADERS,
+    tags=["runs"],
+)
+async def get_run(
+    request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId
+) -> Response[RunDetail]:
+    store = _live(service).store
+    try:
+        # a large run is ~100k rows of SQL: off the event loop
+        run, points = await anyio.to_thread.run_sync(store.get_run, run_id)
+    except NotFound as exc:
+        raise ProblemException(404, str(exc), field="run_id") from exc
+    detail = RunDetail(run=run, points=points)
+    return cached(request, detail, lambda: [msgspec.structs.asdict(p) for p in points])
+
+
+@delete(
+    "/v1/runs/{run_id:str}",
+    operation_id="deleteRun",
+    summary="Delete a run's points (admin); the run stays in the audit log",
+    opt=requires(Role.ADMIN),
+    security=API_KEY_SECURITY,
+    status_code=200,
+    responses={**READ_PROBLEMS, **AUTH_PROBLEMS, **RATE_LIMIT_PROBLEM},
+    sync_to_thread=True,
+    tags=["runs"],
+)
+def delete_run(request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId) -> RunDeleted:
+    live = _live(service)
+    try:
+        live.store.delete_run(run_id, actor=api_key(request).name, request_id=request_id(request))
+    except NotFound as exc:
+        raise ProblemException(404, str(exc), field="run_id") from exc
+    # as for an ingest: rebuilt before answering, readers on the old index until the swap
+    version = live.refresh()
+    return RunDeleted(run_id=run_id, dataset_version=version, dataset_generation=live.generation)
+
+
+RUN_HANDLERS = [create_run, *with_head(list_runs), *with_head(get_run), delete_run]

@@ -1,0 +1,329 @@
+"""HTTP behaviour of the read endpoints, on the shipped data through the real app (in-process).
+
+Values are checked against the benchmark data they come from (InferenceX Kimi K2.5 8k/1k on
+MI355X, see shared/data/seed_article.md) and against each other (GET vs POST vs CLI vs CSV), so
+no assertion depends on a price that a table edit may change.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from tco.api.app import MAX_BODY_BYTES
+from tco.cli import main as cli_main
+from tco.domain.pricing import DEFAULT_PRICING_TABLE
+
+Client = TestClient[Any]
+KIMI = {"model": "kimi-k2.5", "isl": 8192, "osl": 1024}
+QUOTE_URL = "/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=20,50&hardware=mi355x,b200"
+CURVES_URL = "/v1/curves?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x"
+FRONTIERS_URL = "/v1/frontiers?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x"
+POINTS_URL = "/v1/points?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x&limit=7"
+TABLE_URL = f"/v1/pricing/tables/{DEFAULT_PRICING_TABLE}"
+PROBLEM = "application/problem+json"
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+# ------------------------------------------------------------------------------ quotes
+
+
+def test_get_and_post_quote_give_the_same_answer(client: Client) -> None:
+    got = client.get(QUOTE_URL + "&top=3")
+    posted = client.post(
+        "/v1/quotes", json={**KIMI, "targets": [20, 50], "hardware": ["mi355x", "b200"], "top": 3}
+    )
+    assert got.status_code == posted.status_code == 200
+    assert got.content == posted.content
+    body = got.json()
+    assert body["assumptions"]["pricing_table"] == DEFAULT_PRICING_TABLE
+    assert [t["target_interactivity"] for t in body["targets"]] == [20.0, 50.0]
+    for target in body["targets"]:
+        assert 1 <= len(target["options"]) <= 3
+        for option in target["options"]:
+            assert option["hardware"] in {"mi355x", "b200"}
+            op = option["operating_point"]
+            assert op["interactivity"] >= target["target_interactivity"]
+            # $/M tokens = $/GPU-h x 1e6 / (3600 x tok/s/GPU), utilization 1, total basis.
+            usd = option["offer"]["usd_per_gpu_hour"] * 1e6 / (3600 * op["tput_per_gpu"])
+            assert option["usd_per_million_tokens"] == pytest.approx(usd, rel=1e-12)
+
+
+def test_post_quote_body_equals_the_cli_json(client: Client, capsysbinary: Any) -> None:
+    args = ["--model", "kimi-k2.5", "--isl", "8192", "--osl", "1024", "--top", "4"]
+    assert cli_main(["quote", *args, "--target", "20", "--target", "50", "--format", "json"]) == 0
+    printed = capsysbinary.readouterr().out
+    posted = client.post("/v1/quotes", json={**KIMI, "targets": [20, 50], "top": 4})
+    assert posted.status_code == 200
+    assert printed == posted.content + b"\n"
+
+
+def test_mi355x_quote_reads_the_measured_frontier(client: Client) -> None:
+    """TP=4 on Mar 26 measured 76.2 tok/s/user at 650 tok/s/GPU (seed_article.md): a 76.2
+    target lands on that knot, measured, for the MI355X TP=4 vLLM recipe."""
+    body = client.get(
+        "/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=76.2&hardware=mi355x&top=100"
+    ).json()
+    tp4 = [
+        o
+        for o in body["targets"][0]["options"]
+        if o["recipe"]["framework"] == "vllm" and o["recipe"]["tp"] == 4
+    ]
+    assert tp4, body
+    op = tp4[0]["operating_point"]
+    assert (op["method"], op["interactivity"], op["tput_per_gpu"], op["conc"]) == (
+        "measured",
+        76.2,
+        650.0,
+        4.0,
+    )
+    assert {k["date"] for k in op["knots"]} == {"2026-03-26"}
+
+
+# ------------------------------------------------------------------- caching, HEAD, CSV
+
+CACHED_GETS = [
+    QUOTE_URL,
+    CURVES_URL,
+    FRONTIERS_URL,
+    "/v1/catalog",
+    POINTS_URL,
+    "/v1/pricing/tables",
+    TABLE_URL,
+    TABLE_URL + "?version=1",
+    TABLE_URL + "/versions",
+]
+
+
+@pytest.mark.parametrize("url", CACHED_GETS)
+def test_strong_etag_and_304_on_if_none_match(client: Client, url: str) -> None:
+    first = client.get(url)
+    assert first.status_code == 200, first.text
+    etag = first.headers["etag"]
+    assert re.fullmatch(r'"[^"]+"', etag), "a strong validator (no W/ prefix)"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    listed = client.get(url, headers={"If-None-Match": f'"other", W/{etag}'})
+    assert listed.status_code == 304, "If-None-Match compares weakly and takes a list"
+    stale = client.get(url, headers={"If-None-Match": '"not-the-current-one"'})
+    assert stale.status_code == 200
+    assert stale.content == first.content
+
+
+def test_quote_is_cdn_cacheable_for_a_short_time(client: Client) -> None:
+    cache_control = client.get(QUOTE_URL).headers["cache-control"]
+    assert "public" in cache_control
+    assert re.search(r"max-age=([1-9][0-9]*)", cache_control)
+
+
+def test_post_quote_ignores_if_none_match(client: Client) -> None:
+    """Regression: a matching If-None-Match on POST gave a 304; 304 answers only GET/HEAD."""
+    body = {**KIMI, "targets": [20]}
+    etag = client.post("/v1/quotes", json=body).headers["etag"]
+    again = client.post("/v1/quotes", json=body, headers={"If-None-Match": etag})
+    assert again.status_code == 200
+    assert again.json()["targets"][0]["target_interactivity"] == 20.0
+
+
+@pytest.mark.parametrize("url", [*CACHED_GETS, "/healthz"])
+def test_head_answers_get_headers_without_a_body(client: Client, url: str) -> None:
+    got = client.get(url)
+    head = client.head(url)
+    assert head.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length", "etag"):
+        assert head.headers.get(name) == got.headers.get(name), name
+
+
+def _csv(response: Any) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.text)))
+
+
+CSV_COLUMNS = {
+    QUOTE_URL: {"target_tok_s_user", "usd_per_million_tokens", "interactivity_tok_s_user",
+                "tput_tok_s_gpu", "usd_per_gpu_hour", "usd_per_1k_requests", "ttft_s"},
+    CURVES_URL: {"interactivity_tok_s_user", "usd_per_million_tokens", "tput_tok_s_gpu",
+                 "usd_per_gpu_hour"},
+    FRONTIERS_URL: {"interactivity_tok_s_user", "tput_tok_s_gpu", "conc", "date"},
+    POINTS_URL: {"interactivity_tok_s_user", "tput_per_gpu_tok_s", "output_tput_per_gpu_tok_s",
+                 "tpot_s", "ttft_s"},
+    TABLE_URL: {"hardware", "provider", "kind", "usd_per_gpu_hour"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("url", CSV_COLUMNS)
+def test_csv_on_accept_with_units_in_the_header(client: Client, url: str) -> None:
+    rows = _csv(client.get(url, headers={"Accept": "text/csv"}))
+    assert rows
+    assert CSV_COLUMNS[url] <= set(rows[0])
+    assert _csv(client.get(url + ("&" if "?" in url else "?") + "format=csv")) == rows
+
+
+def test_points_csv_rows_are_the_json_points(client: Client) -> None:
+    page = client.get(POINTS_URL).json()
+    rows = _csv(client.get(POINTS_URL, headers={"Accept": "text/csv"}))
+    # The article's 12 (Mar 1 TP8, Mar 26 TP8 and TP4) and 2 from InferenceX PR 1633 (May 20).
+    assert page["total"] == 14
+    tput = [p["tput_per_gpu"] for p in page["points"]]
+    assert tput == [28.7, 55.0, 104.8, 191.2, 348.5, 337.0, 521.0]
+    assert len(rows) == len(page["points"]) == 7
+    for row, point in zip(rows, page["points"], strict=True):
+        assert float(row["tput_per_gpu_tok_s"]) == point["tput_per_gpu"]
+        assert float(row["interactivity_tok_s_user"]) == point["interactivity"]
+
+
+def test_unknown_format_is_a_400_naming_it(client: Client) -> None:
+    """Regression (schemathesis): ?format= is documented as json|csv; other values were ignored."""
+    body = problem(client.get(QUOTE_URL + "&format=xml"), 400)
+    assert body["field"] == "format"
+
+
+# ------------------------------------------------------------------------ HTTP edges
+
+
+def test_body_over_the_limit_is_a_413_problem(client: Client) -> None:
+    body = b'{"model": "' + b"x" * MAX_BODY_BYTES + b'"}'
+    response = client.post("/v1/quotes", content=body, headers={"Content-Type": "application/json"})
+    problem(response, 413)
+
+
+def test_cors_preflight_allows_gets_from_any_origin(client: Client) -> None:
+    response = client.options(
+        "/v1/quotes",
+        headers={"Origin": "https://widget.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.status_code == 204
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "GET" in response.headers["access-control-allow-methods"]
+    assert "access-control-allow-credentials" not in response.headers
+
+
+def test_cors_get_from_another_origin(client: Client) -> None:
+    response = client.get("/v1/catalog", headers={"Origin": "https://widget.example"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in response.headers
+    assert "etag" in response.headers["access-control-expose-headers"].lower()
+
+
+def test_options_lists_every_method_of_the_path(client: Client) -> None:
+    """Regression (schemathesis allow_header_conformance): litestar's automatic OPTIONS handler
+    listed only the first handler registered on a path: "OPTIONS, POST" for /v1/quotes."""
+    response = client.options("/v1/quotes")
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    assert client.options("/v1/compare").headers["allow"] == "OPTIONS, POST"
+
+
+def test_unknown_route_is_a_404_problem(client: Client) -> None:
+    body = problem(client.get("/v1/nope"), 404)
+    assert body["instance"] == "/v1/nope"
+
+
+# --------------------------------------------------------------------- bad requests
+
+
+def test_unknown_model_is_a_422_naming_model(client: Client) -> None:
+    for response in (
+        client.get("/v1/quotes?model=gpt-9&isl=8192&osl=1024&targets=20"),
+        client.post("/v1/quotes", json={**KIMI, "model": "gpt-9", "targets": [20]}),
+    ):
+        body = problem(response, 422)
+        assert body["field"] == "model"
+        assert "kimi-k2.5" in body["detail"], "the known models are listed"
+
+
+def test_validation_errors_name_the_field(client: Client) -> None:
+    body = problem(client.post("/v1/quotes", json={**KIMI, "targets": [20, -1]}), 400)
+    assert body["field"] == "targets[1]"
+    body = problem(client.get("/v1/quotes?model=kimi-k2.5&isl=0&osl=1024&targets=20"), 400)
+    assert body["field"] == "isl"
+
+
+@pytest.mark.parametrize("targets", ["0", "20,abc", "20;50", "100001", "1e3", ",".join(["5"] * 51)])
+def test_malformed_targets_are_a_400_in_words(client: Client, targets: str) -> None:
+    """Regression (schemathesis): ``targets`` is documented with a pattern the server enforces
+    exactly; before, "0" or "abc" passed the document's plain string type and the server
+    answered a 400 the contract did not predict (or a regex dump)."""
+    body = problem(client.get(f"/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets={targets}"), 400)  # fmt: skip
+    assert body["field"] == "targets"
+    assert "e.g. 20,50,100" in body["detail"]
+
+
+def test_targets_take_every_documented_spelling(client: Client) -> None:
+    """Regression (schemathesis): ".6" matches the documented pattern, but msgspec's string to
+    float conversion refused it with a 400."""
+    body = client.get("/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=.6,100000,5.5").json()
+    assert [t["target_interactivity"] for t in body["targets"]] == [0.6, 100000.0, 5.5]
+    assert body["targets"][1]["options"] == [], "nothing reaches 100000 tok/s/user"
+
+
+def test_empty_pricing_name_is_a_documented_400(client: Client) -> None:
+    """Regression (schemathesis): ``pricing=`` passed the document (no minLength) and failed
+    QuoteRequest's min_length=1 with a 400."""
+    assert problem(client.get(QUOTE_URL + "&pricing="), 400)["field"] == "pricing"
+    spec = client.get("/schema/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/v1/quotes"]["get"]["parameters"]}
+    assert params["pricing"]["schema"]["minLength"] == 1
+
+
+def test_zero_max_ttft_is_rejected_and_documented(client: Client) -> None:
+    """Regression (schemathesis): litestar dropped the 0 bound of ``gt=0`` from the document."""
+    problem(client.get(QUOTE_URL + "&max_ttft_s=0"), 400)
+    spec = client.get("/schema/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/v1/quotes"]["get"]["parameters"]}
+    assert params["max_ttft_s"]["schema"]["exclusiveMinimum"] == 0
+    targets = spec["components"]["schemas"]["QuoteRequest"]["properties"]["targets"]["items"]
+    assert targets["exclusiveMinimum"] == 0
+
+
+def test_huge_pricing_version_is_a_400_not_a_500(client: Client) -> None:
+    """Regression: a version beyond SQLite's integer range reached the store."""
+    problem(client.get(QUOTE_URL + "&pricing_version=100000000000000000000"), 400)
+    body = {**KIMI, "targets": [20], "pricing_version": 10**20}
+    problem(client.post("/v1/quotes", json=body), 400)
+
+
+def test_compare_selector_matching_several_recipes_lists_them(client: Client) -> None:
+    response = client.post(
+        "/v1/compare",
+        json={
+            **KIMI,
+            "baseline": {"hardware": "mi355x", "date": "2026-03-26"},
+            "candidate": {"hardware": "mi355x", "tp": 8, "date": "2026-03-26"},
+        },
+    )
+    body = problem(response, 422)
+    assert body["field"] == "baseline"
+    assert "matches 2 recipes" in body["detail"]
+    assert "TP4" in body["detail"] and "TP8" in body["detail"]
+
+
+def test_compare_selector_matching_nothing_lists_the_dates(client: Client) -> None:
+    response = client.post(
+        "/v1/compare",
+        json={
+            **KIMI,
+            "baseline": {"hardware": "mi355x", "tp": 8, "date": "2026-03-02"},
+            "candidate": {"hardware": "mi355x", "tp": 8, "date": "2026-03-26"},
+        },
+    )
+    body = problem(response, 422)
+    assert body["field"] == "baseline"
+    assert "2026-03-01" in body["detail"] and "2026-03-26" in body["detail"]
