@@ -33,7 +33,7 @@ log = logging.getLogger("tco.app_state")
 _CONTENT_FIELDS = [
     f for f in POINT_FIELDS if f not in {"source", "model_raw", "hardware_raw", "framework_raw", "precision_raw"}
 ]  # fmt: skip
-# How often each server process looks for runs ingested by another process (another uvicorn
+# How often each server process looks for runs ingested by another process (another server
 # worker, or ``tco import``): one cheap SELECT per interval.
 WATCH_INTERVAL_S = 1.0
 SANITY_SETTING = "TCO_SANITY_WARN"
@@ -81,6 +81,8 @@ class LiveService(Service):
         self._base = base
         self._base_version = base_version
         self._refresh_lock = threading.Lock()
+        self._rebuild_queued = False  # a background rebuild is waiting to start (under _queue_lock)
+        self._queue_lock = threading.Lock()
         points, version, self.generation = self._load()
         super().__init__(
             points=points,
@@ -94,19 +96,27 @@ class LiveService(Service):
         """(points, dataset version, store generation), all describing one store state."""
         while True:
             dataset = self.store.load_dataset()
-            run_ids = sorted(r.id for r in self.store.list_runs())
+            run_ids = [r.id for r in self.store.list_runs()]
             # Generations only grow: unchanged means no write landed between the two reads.
             if self.store.dataset_generation() == dataset.generation:
                 break
         if not run_ids:
-            return self._base, self._base_version, dataset.generation
-        points = pl.concat([self._base, dataset.points], how="vertical").unique(
-            subset=_CONTENT_FIELDS, keep="first", maintain_order=True
-        )
+            return self._base, self._version(run_ids), dataset.generation
+        stored = dataset.points
+        # A measurement both shipped and stored (the shipped file imported) is served once. The
+        # two-column semi-join finds the few candidates in milliseconds; usually there are none.
+        if stored.join(self._base, on=["date", "tput_per_gpu"], how="semi").height:
+            stored = stored.join(self._base, on=_CONTENT_FIELDS, how="anti", nulls_equal=True)
+        points = pl.concat([self._base, stored], how="vertical")
+        return points, self._version(run_ids), dataset.generation
+
+    def _version(self, run_ids: list[str]) -> str:
+        if not run_ids:
+            return self._base_version
         digest = hashlib.blake2b(self._base_version.encode(), digest_size=6)
-        for run_id in run_ids:
+        for run_id in sorted(run_ids):
             digest.update(b"\n" + run_id.encode())
-        return points, f"ds-{digest.hexdigest()}", dataset.generation
+        return f"ds-{digest.hexdigest()}"
 
     def refresh(self) -> str:
         """Rebuild the index if the store's runs changed since it was built; returns the dataset
@@ -117,11 +127,35 @@ class LiveService(Service):
         at a time; a caller that waited finds the store already caught up and returns at once.
         """
         with self._refresh_lock:
-            if self.store.dataset_generation() != self.generation:
-                points, version, generation = self._load()
-                self.set_points(points, version)
-                self.generation = generation
-            return self.index.dataset_version
+            return self._refresh_locked()
+
+    def _refresh_locked(self) -> str:
+        if self.store.dataset_generation() != self.generation:
+            points, version, generation = self._load()
+            self.set_points(points, version)
+            self.generation = generation
+        return self.index.dataset_version
+
+    def refresh_soon(self) -> str:
+        """Have the index rebuilt in a background thread; returns the dataset version the store
+        holds now, which the index serves once rebuilt. Coalesced: commits arriving while a
+        rebuild runs share the next one, so a bulk import rebuilds a few times, not per post."""
+        with self._queue_lock:
+            queued, self._rebuild_queued = self._rebuild_queued, True
+        if not queued:  # else the queued rebuild has not read the store yet: it will see this
+            threading.Thread(
+                target=self._queued_refresh, name="tco-dataset-rebuild", daemon=True
+            ).start()
+        return self._version([r.id for r in self.store.list_runs()])
+
+    def _queued_refresh(self) -> None:
+        with self._refresh_lock:
+            with self._queue_lock:
+                self._rebuild_queued = False  # commits from now on need another rebuild
+            try:
+                self._refresh_locked()
+            except Exception:  # keep serving the last good index; the next refresh retries
+                log.exception("rebuilding the benchmark dataset failed")
 
     def watch(self, interval_s: float = WATCH_INTERVAL_S) -> None:
         """Refresh every ``interval_s`` in a daemon thread. With ``--workers N`` each process
@@ -206,9 +240,9 @@ def import_run(
     ``on_phase`` hears "parsing" and then "storing" (for a progress display).
     """
     name = format or detect_format(payload, content_type)
-    log = ErrorLog(warn)
+    findings = ErrorLog(warn)
     on_phase("parsing")
-    points = parse(payload, format=name, source=source, date=date, today=today, log=log)
+    points = parse(payload, format=name, source=source, date=date, today=today, log=findings)
     if not points:
         raise file_error("payload", "no rows")
     on_phase("storing")
@@ -217,6 +251,6 @@ def import_run(
         format=name,
         rows=len(points),
         result=result,
-        warnings=log.warnings,
-        warnings_total=log.warnings_total,
+        warnings=findings.warnings,
+        warnings_total=findings.warnings_total,
     )

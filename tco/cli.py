@@ -172,7 +172,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
-        "--no-shipped-data", action="store_true", help="start with only the runs in the database"
+        "--no-shipped-data",
+        action="store_true",
+        # the setting, for deployments configured by environment
+        default=os.environ.get("TCO_SHIPPED_DATA", "1") == "0",
+        help="serve only the runs in the database, not the shipped benchmarks "
+        "(also TCO_SHIPPED_DATA=0)",
     )
 
     q = sub.add_parser("quote", help="cheapest hardware + recipe + offer per target")

@@ -22,6 +22,7 @@ from tco.api.http import (
     cached,
     with_head,
 )
+from tco.api.reads import CsvText, Isl, Model, OptionalText, Osl, PricingVersion
 from tco.domain.errors import InvalidRequest
 from tco.domain.history import HistoryResponse, history
 from tco.domain.index import FrontierIndex
@@ -84,16 +85,14 @@ def history_rows(answer: HistoryResponse) -> list[dict[str, object]]:
 async def get_history(
     request: Request[Any, Any, Any],
     service: ServiceDep,
-    model: Annotated[
-        str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)
-    ],
-    isl: Annotated[int, Parameter(ge=1, le=10_000_000, description="Input tokens")],
-    osl: Annotated[int, Parameter(ge=1, le=10_000_000, description="Output tokens")],
+    model: Model,
+    isl: Isl,
+    osl: Osl,
     target: Annotated[
         float, Parameter(ge=0.001, le=100_000, description="Interactivity target, tok/s/user")
     ],
-    pricing: Annotated[str | None, Parameter(max_length=100)] = None,
-    pricing_version: Annotated[int | None, Parameter(ge=1, le=1_000_000_000)] = None,
+    pricing: OptionalText = None,
+    pricing_version: PricingVersion = None,
     token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
     utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
     interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
@@ -101,9 +100,7 @@ async def get_history(
     as_of: Annotated[
         dt.date | None, Parameter(description="Leave out benchmark dates after this one")
     ] = None,
-    hardware: Annotated[
-        str | None, Parameter(description="Comma-separated hardware keys", max_length=2000)
-    ] = None,
+    hardware: CsvText = None,
 ) -> Response[HistoryResponse]:
     """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
     answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so

@@ -66,7 +66,7 @@ _FORMAT_PARAMETER = Parameter(
 
 @dataclass
 class CsvOperation(Operation):
-    """The OpenAPI operation of a GET whose answer also comes as CSV: declares ``?format=`` and
+    """The OpenAPI operation of an answer that also comes as CSV: declares ``?format=`` and
     the ``text/csv`` body next to the JSON one (litestar derives one media type per response)."""
 
     def __post_init__(self) -> None:

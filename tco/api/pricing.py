@@ -61,10 +61,15 @@ from tco.tabular import rows_to_csv
 # ------------------------------------------------------------------------------- wire types
 
 T = TypeVar("T")
+# Patterns mean the same in Python and in the ECMA dialect of the OpenAPI document: explicit
+# ASCII classes, no \s or '.', whose sets differ. One difference remains: Python's '$' also
+# matches before a final newline, so values are checked again with re.fullmatch
+# (_check_patterns) after msgspec's re.search.
 TABLE_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
-# Identity fields (provider, region) must not differ from another offer by stray spaces only.
-_LABEL_PATTERN = r"^\S(.*\S)?$"
-_NOT_BLANK = r"\S"
+# Provider and region identify an offer: no control characters, no spaces at either end (two
+# offers must not differ by a stray space only).
+_LABEL_PATTERN = r"^[^\x00-\x20\x7f]([^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$"
+_HAS_ALNUM = r"[A-Za-z0-9]"
 MAX_OFFERS = 2000
 # The dearest shipped offer is ~$18/GPU-hour; a price 50x that is a unit slip (per node, per
 # month), not a negotiated rate.
@@ -112,7 +117,12 @@ class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     effective_from: dt.date | None = None
     source: Annotated[
         str,
-        Meta(max_length=2000, pattern=_NOT_BLANK, description="Where the price comes from"),
+        Meta(
+            min_length=1,
+            max_length=2000,
+            pattern=_HAS_ALNUM,
+            description="Where the price comes from (a URL, a document, a quote number)",
+        ),
     ]
     source_date: (
         Annotated[
@@ -158,8 +168,8 @@ _MAX_ERRORS_LISTED = 50
 
 _PATH = re.compile(r" - at `\$\.?([^`]*)`")
 _REASONS = {
-    repr(_LABEL_PATTERN): "must be non-empty, without leading or trailing spaces",
-    repr(_NOT_BLANK): "must not be blank",
+    repr(_LABEL_PATTERN): "must be non-empty, without control characters or spaces at either end",
+    repr(_HAS_ALNUM): "must say where the price comes from (at least one letter or digit)",
     repr(TABLE_NAME_PATTERN): f"must match {TABLE_NAME_PATTERN} (a lower-case slug)",
 }
 _ISO_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -178,13 +188,21 @@ def _reason(message: str, field: str) -> str:
     return reason
 
 
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]*)`")
+
+
 def _field_path(message: str, default: str) -> str:
+    """Where msgspec says the error is; for a missing or unknown field, that field."""
     match = _PATH.search(message)
-    return match.group(1) if match and match.group(1) else default
+    path = match.group(1) if match else ""
+    named = _NAMED_FIELD.search(message)
+    if named:
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    return path or default
 
 
 def _bad_json(exc: msgspec.MsgspecError) -> ProblemException:
-    if isinstance(exc, msgspec.DecodeError):
+    if not isinstance(exc, msgspec.ValidationError):  # (a ValidationError is a DecodeError)
         return ProblemException(400, f"body: malformed JSON ({exc})", field="body")
     message = str(exc)
     field = _field_path(message, "body")
@@ -192,6 +210,36 @@ def _bad_json(exc: msgspec.MsgspecError) -> ProblemException:
     return ProblemException(
         400, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)]
     )
+
+
+def _integral_floats_as_ints(value: object) -> object:
+    """JSON has one number type: 128.0 is a valid integer (as JSON Schema says), so it may fill
+    an ``int`` field; msgspec alone would refuse it. Float fields take ints unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral_floats_as_ints(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _integral_floats_as_ints(v) for k, v in value.items()}
+    return value
+
+
+def decode_json(payload: bytes, kind: type[T]) -> T:
+    """Strict JSON decoding (a string is never a number) into ``kind``, or a 400 naming the field."""
+    try:
+        return msgspec.json.decode(payload, type=kind)  # one pass for the usual, valid body
+    except msgspec.ValidationError as exc:
+        typed_error = exc
+    except msgspec.DecodeError as exc:
+        raise _bad_json(exc) from None
+    try:
+        loose = msgspec.json.decode(payload)
+    except msgspec.ValidationError:  # a number out of range: only the typed pass says where
+        raise _bad_json(typed_error) from None
+    try:
+        return msgspec.convert(_integral_floats_as_ints(loose), kind)
+    except msgspec.ValidationError as exc:
+        raise _bad_json(exc) from None
 
 
 def _offers_problem(status: int, errors: list[FieldError], what: str) -> ProblemException:
@@ -247,6 +295,25 @@ def _price(o: OfferInput) -> float:
             "owned_inputs; leave it out",
         )
     return computed
+
+
+def _check_patterns(offers: Sequence[OfferInput], name: str | None = None) -> None:
+    """The anchored patterns again, as full matches (see TABLE_NAME_PATTERN): a 400 like
+    msgspec's for a value that only Python's '$' let through ('acme\\n')."""
+    values = [("name", name, TABLE_NAME_PATTERN)] if name is not None else []
+    for i, o in enumerate(offers):
+        values += [
+            (f"offers[{i}].{f}", getattr(o, f), _LABEL_PATTERN) for f in ("provider", "region")
+        ]
+    for field, value, pattern in values:
+        if value is not None and re.fullmatch(pattern, value) is None:
+            reason = _REASONS[repr(pattern)]
+            raise ProblemException(
+                400,
+                f"{field}: {reason}",
+                field=field,
+                errors=[FieldError(field=field, reason=reason)],
+            )
 
 
 def checked_offers(offers: Sequence[OfferInput], *, csv_columns: bool = False) -> tuple[Offer, ...]:
@@ -500,9 +567,10 @@ IfMatch = Annotated[
     str | None,
     HeaderParameter(
         name="If-Match",
-        max_length=200,
-        # Documented, not enforced by litestar: the handler's own check names the problem.
-        schema_extra={"pattern": ETAG_PATTERN},
+        # Documented, not enforced by litestar: expected_version names the problem (and bounds
+        # the length; a maxLength here would make fuzzers send pattern-breaking strings). A
+        # header is a string or absent, never null.
+        schema_extra={"pattern": ETAG_PATTERN, "type": OpenAPIType.STRING, "one_of": None},
         description='ETag of the version the change is based on, as GET returned it (e.g. "acme-v3"); '
         "required: 428 without it, 412 when another write came first",
     ),
@@ -662,10 +730,8 @@ def _create(request: Request[Any, Any, Any], store: StoreDep, payload: bytes) ->
     media_type = _media_type(request)
     if not _is_json(media_type):
         raise _unsupported(media_type, "application/json")
-    try:
-        data = msgspec.json.decode(payload, type=TableCreate)
-    except msgspec.MsgspecError as exc:
-        raise _bad_json(exc) from None
+    data = decode_json(payload, TableCreate)
+    _check_patterns(data.offers, data.name)
     offers = checked_offers(data.offers)
     try:
         table = store.create_table(
@@ -729,14 +795,12 @@ def _replace(
     if media_type == "text/csv":
         offers = offers_from_csv(payload)
     elif _is_json(media_type):
-        try:
-            data = msgspec.json.decode(payload, type=TableReplace)
-        except msgspec.MsgspecError as exc:
-            raise _bad_json(exc) from None
+        data = decode_json(payload, TableReplace)
         if data.description is not None and description is not None:
             raise ProblemException(
                 422, "description: given in both the query and the body", field="description"
             )
+        _check_patterns(data.offers)
         offers = checked_offers(data.offers)
         description = data.description if description is None else description
     else:

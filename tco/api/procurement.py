@@ -31,6 +31,27 @@ class ApiPriceEntry(ApiPrice, kw_only=True, frozen=True):
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
+def _owned_inputs(body: bytes) -> OwnedTcoInputs:
+    """Decoded here, not by litestar, whose lenient decoding takes "2" for the number 2 (a
+    schema violation). JSON Schema's integers include 4.0, so integral floats stay accepted:
+    every input is a number, and a string anywhere is refused by name."""
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise ProblemException(400, f"body: malformed JSON ({exc})", field="body") from None
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if isinstance(value, str):
+                raise ProblemException(
+                    400, f"{key}: expected a number, got a string", field=str(key)
+                )
+    try:
+        return msgspec.convert(raw, OwnedTcoInputs, strict=False)
+    except msgspec.ValidationError as exc:
+        unknown = _UNKNOWN_FIELD.search(str(exc))  # name the misspelt input, not the body
+        raise validation_problem(exc, unknown.group(1) if unknown else "body") from None
+
+
 def _documented_body(data: OwnedTcoInputs) -> None:
     """Never called: its ``data`` parameter gives the OpenAPI document the request body."""
 
@@ -48,15 +69,7 @@ async def post_gpu_hour(request: Request[Any, Any, Any]) -> OwnedTcoAnswer:
     """Annualised capital (capex less the discounted residual, times the capital recovery
     factor; straight line at zero cost of capital) + power (all-in kW x PUE x $/kWh) +
     colocation ($/kW-month on IT kW) + other opex, per GPU-hour (8760 h a year)."""
-    # Decoded here, strictly: litestar's body decoding coerces "2" to 2, which the contract
-    # (and a careful client) would call a schema violation.
-    try:
-        data = msgspec.json.decode(await request.body(), type=OwnedTcoInputs)
-    except msgspec.ValidationError as exc:
-        unknown = _UNKNOWN_FIELD.search(str(exc))  # name the misspelt input, not the body
-        raise validation_problem(exc, unknown.group(1) if unknown else "body") from None
-    except msgspec.DecodeError as exc:
-        raise ProblemException(400, f"body: malformed JSON ({exc})", field="body") from None
+    data = _owned_inputs(await request.body())
     try:
         breakdown = owned_usd_per_gpu_hour(data)
     except ValueError as exc:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.spec import Example
 from litestar.params import FromQuery, JSONBody, Parameter
 
 from tco.api.convert import csv_list, to_struct
@@ -37,10 +38,25 @@ class Health(msgspec.Struct, kw_only=True, frozen=True):
     points: int
 
 
+# Examples name measured data (the reference case, shared/data/seed_article.md), so the docs
+# and schemathesis' examples phase reach real answers, not only "unknown model".
 Model = Annotated[
-    str, Parameter(description="Model key, e.g. dsr1, kimi-k2.5", min_length=1, max_length=100)
+    str,
+    Parameter(
+        description="Model key, e.g. dsr1, kimi-k2.5",
+        min_length=1,
+        max_length=100,
+        examples=[Example(value="kimi-k2.5")],
+    ),
 ]
-Tokens = Annotated[int, Parameter(ge=1, le=10_000_000, description="Tokens")]
+Isl = Annotated[
+    int,
+    Parameter(ge=1, le=10_000_000, description="Input tokens", examples=[Example(value=8192)]),
+]
+Osl = Annotated[
+    int,
+    Parameter(ge=1, le=10_000_000, description="Output tokens", examples=[Example(value=1024)]),
+]
 CsvText = Annotated[str | None, Parameter(description="Comma-separated list", max_length=2000)]
 PricingVersion = Annotated[int | None, Parameter(ge=1, le=1_000_000_000)]
 # One target, > 0 and <= 100000 tok/s/user as QuoteRequest validates each; at most 50 of them.
@@ -107,8 +123,8 @@ def get_quote(
     request: Request[Any, Any, Any],
     service: ServiceDep,
     model: Model,
-    isl: Tokens,
-    osl: Tokens,
+    isl: Isl,
+    osl: Osl,
     targets: Annotated[
         str,
         Parameter(
@@ -116,6 +132,7 @@ def get_quote(
             min_length=1,
             max_length=2000,
             schema_extra={"pattern": TARGETS_PATTERN},
+            examples=[Example(value="20,50,100")],
         ),
     ],
     pricing: OptionalText = None,
@@ -172,8 +189,8 @@ def get_curves(
     request: Request[Any, Any, Any],
     service: ServiceDep,
     model: Model,
-    isl: Tokens,
-    osl: Tokens,
+    isl: Isl,
+    osl: Osl,
     pricing: OptionalText = None,
     pricing_version: PricingVersion = None,
     token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
@@ -225,8 +242,8 @@ def get_frontiers(
     request: Request[Any, Any, Any],
     service: ServiceDep,
     model: Model,
-    isl: Tokens,
-    osl: Tokens,
+    isl: Isl,
+    osl: Osl,
     as_of: FromQuery[dt.date | None] = None,
     pooling: FromQuery[Literal["recipe", "series"]] = "recipe",
     hardware: OptionalText = None,

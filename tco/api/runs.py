@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, delete, get, post
+from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import Parameter
@@ -59,8 +60,8 @@ class RunIngested(msgspec.Struct, kw_only=True, frozen=True):
     existing_run_ids: list[str]  # the earlier runs holding those duplicates
     warnings: list[RunWarning]  # the first 100 sanity findings that did not reject the payload
     warnings_total: int
-    dataset_version: str  # the dataset served from now on
-    dataset_generation: int
+    dataset_version: str  # of the store after this ingest; served once the index is rebuilt
+    dataset_generation: int  # the store's, after this ingest
 
 
 class RunDetail(msgspec.Struct, kw_only=True, frozen=True):
@@ -80,18 +81,45 @@ def _live(service: Service) -> LiveService:
     return service
 
 
+# Syntax only: the top level, members left as validated raw JSON (a fifth of a full decode).
+_JsonDocument = list[msgspec.Raw] | dict[str, msgspec.Raw]
+
+
+def _check_syntax(payload: bytes, content_type: str | None) -> None:
+    """400 unless the body is what the contract promises to take for its media type: a JSON
+    object or array, or UTF-8 text. Whatever such a body then fails is a 422 (415 for an
+    unsupported media type), even when ?format= names a format the body is not in."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    head = payload.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    is_json = media_type.endswith(("/json", "+json")) or (not media_type and head in (b"{", b"["))
+    try:
+        if is_json:
+            msgspec.json.decode(payload, type=_JsonDocument)
+        else:
+            payload.decode("utf-8")
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        what = "a JSON object or array" if is_json else "UTF-8 text"
+        reason = f"not {what}: {exc}"
+        raise ProblemException(
+            400,
+            f"nothing stored: payload: {reason}",
+            field="payload",
+            errors=[FieldError(field="payload", reason=reason)],
+            errors_total=1,
+        ) from None
+
+
 def _ingest_problem(exc: IngestError) -> ProblemException:
     errors = [
         FieldError(field=e.field, reason=e.reason, index=None if e.index == FILE_INDEX else e.index)
         for e in exc.errors
     ]
     first = exc.errors[0]
+    # 422: the body is well-formed (see _check_syntax) but holds no valid run
+    status = 415 if first.field == "content_type" else 422
     if all(e.index == FILE_INDEX for e in exc.errors):
-        # not a document of a known format: syntax, shape, header, media type
-        status = 415 if first.field == "content_type" else 400
         detail = f"nothing stored: {first.field}: {first.reason}"
     else:
-        status = 422
         detail = (
             f"nothing stored: {exc.total} row error(s), the first at row {first.index}, "
             f"{first.field}: {first.reason}"
@@ -147,11 +175,15 @@ class RunUploadOperation(Operation):
         ),
         415: problem_spec("Content type other than JSON or CSV"),
         422: problem_spec(
-            "Rows that fail validation or a sanity check: `errors` lists row index, field and "
-            "reason (the first 100; `errors_total` counts all); nothing stored"
+            "A well-formed body that holds no valid run (unknown shape, missing CSV column, no "
+            "rows, rows failing validation or a sanity check): `errors` lists row index, field "
+            "and reason (the first 100; `errors_total` counts all); nothing stored"
         ),
     },
     operation_class=RunUploadOperation,
+    response_headers=[
+        ResponseHeader(name="Location", description="The new run (201)", documentation_only=True)
+    ],
     tags=["runs"],
 )
 async def create_run(
@@ -180,6 +212,14 @@ async def create_run(
             "only warn; absent: the server setting (TCO_SANITY_WARN)"
         ),
     ] = None,
+    wait: Annotated[
+        bool,
+        Parameter(
+            description="true: answer once reads see the run (the index is rebuilt first); "
+            "false: answer once it is stored, the index follows within about a second (posts "
+            "of a bulk import then share rebuilds)"
+        ),
+    ] = True,
 ) -> Response[RunIngested]:
     """Atomic: all rows are stored, or none (and the dataset version is unchanged)."""
     live = _live(service)
@@ -189,6 +229,7 @@ async def create_run(
     run_source = source or f"upload by API key {key.name!r}"
 
     def ingest() -> RunIngested:
+        _check_syntax(payload, request.headers.get("content-type"))
         try:
             imported = import_run(
                 live.store,
@@ -205,11 +246,11 @@ async def create_run(
             raise _ingest_problem(exc) from exc
         except InvalidData as exc:
             raise ProblemException(422, f"nothing stored: {exc}", field="payload") from exc
-        # Rebuilt here, in this worker thread, before answering: the poster's next read sees
-        # its run, and the event loop keeps serving other readers from the old index until the
-        # atomic swap. A background rebuild would answer sooner but break read-your-writes.
-        version = live.refresh()
+        # The index is rebuilt off the event loop either way, readers keep the old one until the
+        # atomic swap. By default here, before answering, so the poster's next read sees its
+        # run; a bulk importer can skip the wait and let one rebuild cover several posts.
         result = imported.result
+        version = live.refresh() if wait or result.run_id is None else live.refresh_soon()
         return RunIngested(
             run_id=result.run_id,
             format=imported.format,
@@ -224,10 +265,10 @@ async def create_run(
             ],
             warnings_total=imported.warnings_total,
             dataset_version=version,
-            dataset_generation=live.generation,
+            dataset_generation=result.dataset_generation,
         )
 
-    # Parsing 5k rows takes ~0.3 s of CPU: off the event loop, like the store write.
+    # Parsing and storing 5k rows take ~0.3 s of CPU: off the event loop.
     answer = await anyio.to_thread.run_sync(ingest)
     if answer.run_id is None:
         return Response(answer, status_code=200)

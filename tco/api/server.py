@@ -1,11 +1,14 @@
 """``tco serve``: granian (ASGI interface, uvloop) on the app built from the store.
 
 granian rather than uvicorn (uvloop + httptools), measured side by side by ``make bench``
-(tests/perf/bench_http.py: same app, same load generator, one worker, 2 cores): granian serves
-the trivial ``/healthz`` 1.4-2x faster and ``GET /v1/quotes`` 10-25% faster, with about half
-the p99 latency on both, because its HTTP stack runs in Rust on its own thread; start-up to the
-first 200 is the same (~0.75 s, tests/perf/bench_startup.py). It stops cleanly on SIGTERM and
-SIGINT, and supervises ``--workers N`` processes sharing one socket.
+(tests/perf/bench_http.py: same app factory, same load generator, one worker, 2 shared cores).
+In 9 runs granian served more requests/s on ``/healthz`` in 8 (1.4-2.0x while that route cost
+the app ~30 µs; 1.1-1.4x once guards and middleware made it ~250 µs) and on ``GET /v1/quotes``
+in 7 (up to 1.5x), and had the lower quote p99 in 8: its HTTP stack runs in Rust on its own
+thread. Start-up to the first 200 (tests/perf/bench_startup.py) is alike on a quiet machine
+(0.7-1.0 s); under heavy load from other processes granian's was slower (2.6-3.7 s against
+2.0-2.4 s). It stops cleanly on SIGTERM/SIGINT and supervises ``--workers N`` processes that
+share one socket.
 """
 
 from __future__ import annotations

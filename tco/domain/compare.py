@@ -39,14 +39,15 @@ _SELECTOR_FIELDS = (
 class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True):
     """A partial recipe plus the exact run date; it must match exactly one recipe."""
 
-    date: dt.date
+    # Examples: the reference case (shared/data/seed_article.md), for docs and the fuzzer.
+    date: Annotated[dt.date, Meta(examples=["2026-03-26"])]
     recipe_id: str | None = None
-    hardware: str | None = None
-    framework: str | None = None
+    hardware: Annotated[str, Meta(examples=["mi355x"])] | None = None
+    framework: Annotated[str, Meta(examples=["vllm"])] | None = None
     precision: str | None = None
     spec_method: str | None = None
     disagg: bool | None = None
-    tp: Annotated[int, Meta(ge=1, le=100_000)] | None = None
+    tp: Annotated[int, Meta(ge=1, le=100_000, examples=[8])] | None = None
     ep: Annotated[int, Meta(ge=1, le=100_000)] | None = None
     dp_attention: bool | None = None
     num_prefill_gpu: Annotated[int, Meta(ge=1, le=100_000)] | None = None
@@ -54,15 +55,18 @@ class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class CompareRequest(msgspec.Struct, kw_only=True, frozen=True):
-    model: Annotated[str, Meta(min_length=1, max_length=100)]
-    isl: SequenceTokens
-    osl: SequenceTokens
+    model: Annotated[str, Meta(min_length=1, max_length=100, examples=["kimi-k2.5"])]
+    isl: Annotated[SequenceTokens, Meta(examples=[8192])]
+    osl: Annotated[SequenceTokens, Meta(examples=[1024])]
     baseline: SeriesSelector
     candidate: SeriesSelector
     at_concurrency: Annotated[
-        list[Annotated[int, Meta(ge=1, le=1_000_000)]], Meta(max_length=50)
+        list[Annotated[int, Meta(ge=1, le=1_000_000)]],
+        Meta(max_length=50, examples=[[4, 8, 16, 32, 64]]),
     ] = []
-    at_throughput: Annotated[list[Annotated[float, Meta(gt=0, le=1e7)]], Meta(max_length=50)] = []
+    at_throughput: Annotated[
+        list[Annotated[float, Meta(gt=0, le=1e7)]], Meta(max_length=50, examples=[[337, 380]])
+    ] = []
     at_interactivity: Annotated[
         list[Annotated[float, Meta(gt=0, le=100_000)]], Meta(max_length=50)
     ] = []

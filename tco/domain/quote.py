@@ -71,12 +71,22 @@ class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
+    # Examples (the reference case in shared/data/seed_article.md) let docs and the contract
+    # fuzzer reach measured data.
     model: Annotated[
-        str, Meta(min_length=1, max_length=100, description="Model key, e.g. dsr1, kimi-k2.5")
+        str,
+        Meta(
+            min_length=1,
+            max_length=100,
+            description="Model key, e.g. dsr1, kimi-k2.5",
+            examples=["kimi-k2.5"],
+        ),
     ]
-    isl: SequenceTokens
-    osl: SequenceTokens
-    targets: Annotated[list[TokensPerSecondPerUser], Meta(min_length=1, max_length=50)]
+    isl: Annotated[SequenceTokens, Meta(examples=[8192])]
+    osl: Annotated[SequenceTokens, Meta(examples=[1024])]
+    targets: Annotated[
+        list[TokensPerSecondPerUser], Meta(min_length=1, max_length=50, examples=[[20, 50, 100]])
+    ]
     pricing: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     pricing_version: Annotated[int, Meta(ge=1, le=1_000_000_000)] | None = None
     price_overrides: dict[str, UsdPerGpuHour] = {}
@@ -602,7 +612,10 @@ def _cheapest_for_demand(
     """The eligible curve whose whole replicas, at its cheapest offer, cost least per month."""
     if "gpus_per_replica" not in wl.groups.columns:  # pooling=series: no replica size
         return None
-    gpr = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    key = ("gpus_per_replica", -1)
+    if key not in wl.memo:
+        wl.memo[key] = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    gpr: FloatArray = wl.memo[key]
     needed = gpus_needed(
         demand,
         output_tput_per_gpu=reading.values["output_tput_per_gpu_all"],
@@ -612,7 +625,7 @@ def _cheapest_for_demand(
         utilization=request.utilization,
     )
     with np.errstate(invalid="ignore", divide="ignore"):
-        gpus = whole_replicas(needed, gpr) * gpr
+        gpus = whole_replicas(np.asarray(needed, dtype=np.float64), gpr) * gpr
         bill = gpus * HOURS_PER_MONTH * cheapest_price
     ok = eligible & np.isfinite(bill) & (bill > 0)
     if not ok.any():

@@ -8,16 +8,21 @@ output/input split is unknown, not estimated.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from typing import Any
 
 import msgspec
 
 from tco.domain.points import Point
-from tco.ingest.rows import ErrorLog, RowFieldError, build_point, file_error, half_ulp
+from tco.ingest.rows import (
+    ErrorLog,
+    RowFieldError,
+    build_point,
+    csv_table,
+    file_error,
+    half_ulp,
+)
 
 BLOG_COLUMNS = (
     "model",
@@ -198,13 +203,13 @@ def parse_blog_csv(
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise file_error("payload", f"{source}: not UTF-8 text: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in BLOG_COLUMNS if c not in (reader.fieldnames or ())]
+    header, table = csv_table(text)
+    missing = [c for c in BLOG_COLUMNS if c not in header]
     if missing:
         raise file_error(missing[0], f"{source}: missing column(s) {', '.join(missing)}")
     log = ErrorLog() if log is None else log
     points: list[Point] = []
-    for index, row in enumerate(reader):
+    for index, row in enumerate(table):
         if None in row or None in row.values():
             log.add(index, "row", "wrong number of cells")
             continue

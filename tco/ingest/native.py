@@ -3,15 +3,13 @@ columns are Point field names (an empty cell is None)."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Any
 
 import msgspec
 
 from tco.domain.points import POINT_FIELDS, Point
-from tco.ingest.rows import ErrorLog, RowFieldError, build_point, file_error
+from tco.ingest.rows import ErrorLog, RowFieldError, build_point, csv_table, file_error
 
 _REQUIRED_FIELDS = tuple(
     name
@@ -95,8 +93,7 @@ def parse_native_csv(
         text = payload.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise file_error("payload", f"not UTF-8 text: {exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    header, table = csv_table(text)
     unknown = [c for c in header if c not in POINT_FIELDS]
     if unknown:
         raise file_error(unknown[0], f"unknown column(s) {', '.join(unknown)}")
@@ -104,7 +101,7 @@ def parse_native_csv(
     if missing:
         raise file_error(missing[0], f"missing column(s) {', '.join(missing)}")
     rows: list[dict[str, Any] | RowFieldError] = []
-    for row in reader:
+    for row in table:
         if None in row or None in row.values():
             rows.append(RowFieldError("row", "wrong number of cells"))
             continue

@@ -71,8 +71,9 @@ svg text.tlabel{fill:var(--_accent);font-weight:600}
 .legend li{display:flex;align-items:center;gap:.3em}
 .legend li.off{opacity:.5}
 .legend svg{width:.9em;height:.9em}
-.error{border-left:3px solid var(--tco-error,#c62828);padding:.35em .7em;margin:.4em 0;color:var(--tco-error,#c62828)}
-.error p{margin:.1em 0;color:var(--tco-fg,#1b1f24);overflow-wrap:anywhere}
+.error,.notice{border-left:3px solid var(--tco-error,#c62828);padding:.35em .7em;margin:.4em 0;color:var(--tco-error,#c62828)}
+.notice{border-color:var(--_accent);color:inherit}
+.error p,.notice p{margin:.1em 0;color:var(--tco-fg,#1b1f24);overflow-wrap:anywhere}
 footer{font-size:.78em;margin-top:.7em;overflow-wrap:anywhere}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;
@@ -375,7 +376,7 @@ class TcoCostWidget extends HTMLElement {
       const why = best
         ? `The fastest recipe, ${hwName(best.hardware)} ${best.label}, reaches ${speed(best.max_interactivity)} tok/s/user.`
         : "No recipe with a priced offer matches this query.";
-      parts.push(h("div", { class: "error" }, h("strong", {}, `Nothing reaches ${speed(t)} tok/s/user`), h("p", {}, why)));
+      parts.push(h("div", { class: "notice" }, h("strong", {}, `Nothing reaches ${speed(t)} tok/s/user`), h("p", {}, why)));
       this.#ui.status.textContent = `No priced option reaches ${speed(t)} tok/s/user. ${why}`;
     }
     this.#ui.body.replaceChildren(...parts);
@@ -470,15 +471,17 @@ class TcoCostWidget extends HTMLElement {
   }
 }
 
-// Axis ticks on a log scale: 1-2-5 per decade, thinned to 1s when the range is wide.
-function logTicks(lo, hi) {
+// Axis ticks on a log scale: 1-2-5 per decade, thinned to 1s when the range is wide and
+// densified when it is narrow.
+function logTicks(lo, hi, mantissas = [1, 2, 5]) {
   const ticks = [];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
-    for (const m of [1, 2, 5]) {
+    for (const m of mantissas) {
       const v = Number((m * 10 ** e).toPrecision(2));
       if (v >= lo && v <= hi) ticks.push({ v, m });
     }
   }
+  if (ticks.length < 4 && mantissas.length === 3) return logTicks(lo, hi, [1, 1.5, 2, 3, 5, 7]);
   return (ticks.length > 7 ? ticks.filter((t) => t.m === 1) : ticks).map((t) => t.v);
 }
 

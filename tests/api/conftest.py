@@ -3,7 +3,8 @@
 - ``service``: a Service on a seeded ``:memory:`` SQLite store (shipped price tables and
   benchmarks); ``service.tables`` is that store. Fresh per test (~0.1 s), so writes never leak.
 - ``store``: the same store, typed as a Store, for tests that create keys or read the audit log.
-- ``app`` / ``client``: ``create_app(service, store)`` and a litestar ``TestClient`` on it
+- ``app`` / ``client``: ``create_app(service, store)`` with the default auth settings (reads
+  open, 60-write burst; not taken from the environment) and a litestar ``TestClient`` on it
   (in-process ASGI, no socket).
 - ``admin_key`` / ``editor_key``: plaintext API keys created in that store; send them as
   ``headers={"X-API-Key": admin_key}``.
@@ -19,6 +20,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from tco.api.app import create_app
+from tco.api.auth import AuthSettings
 from tco.app_state import service_from_store
 from tco.service import Service
 from tco.store import Role, Store
@@ -38,7 +40,7 @@ def store(service: Service) -> Store:
 
 @pytest.fixture
 def app(service: Service, store: Store) -> Litestar:
-    return create_app(service, store)
+    return create_app(service, store, auth=AuthSettings())
 
 
 @pytest.fixture

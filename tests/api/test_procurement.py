@@ -43,6 +43,8 @@ def test_gpu_hour_shipped_example_by_hand(client: TestClient[Any]) -> None:
     assert b["opex_usd_per_gpu_hour"] == 0
     assert b["total_usd_per_gpu_hour"] == pytest.approx(1.6257734, abs=1e-7)
     assert answer["inputs"]["capex_usd_per_server"] == 310_000
+    # JSON Schema integers include 8.0: accepted as 8 GPUs per server.
+    assert gpu_hour(client, {**HGX_H100, "gpus_per_server": 8.0})["breakdown"] == b
 
 
 def test_gpu_hour_crf_with_cost_of_capital_by_hand(client: TestClient[Any]) -> None:

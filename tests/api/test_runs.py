@@ -185,6 +185,14 @@ def test_native_json_and_csv_and_the_run_csv_reimports_as_duplicates(
     assert (again.status_code, again.json()["duplicates"], again.json()["existing_run_ids"]) == (200, 2, [run_id])  # fmt: skip
 
 
+def test_csv_with_carriage_return_line_ends_loads(
+    own_client: Client, own_data: LiveService, own_editor: str
+) -> None:
+    old_mac = NATIVE_CSV.replace(b"\n", b"\r")
+    created = post(own_client, own_editor, old_mac, CSV)
+    assert (created.status_code, created.json()["rows_added"]) == (201, 2), created.text
+
+
 def test_importing_the_shipped_file_into_a_server_serving_it_adds_no_served_points(
     client: Client, store: Store, editor_key: str
 ) -> None:
@@ -244,15 +252,21 @@ def test_ingest_needs_an_editor_key(client: Client, store: Store) -> None:
 @pytest.mark.parametrize(
     ("body", "content_type", "params", "status", "field"),
     [
+        # not what the contract takes (JSON object or array, or UTF-8 text): 400
         pytest.param(API_BYTES[:5000], JSON, {}, 400, "payload", id="truncated-json"),
-        pytest.param(b'{"rows": []}', JSON, {}, 400, "payload", id="json-of-unknown-shape"),
-        pytest.param(b"[]", JSON, {"format": "inferencex_api"}, 400, "payload", id="no-rows"),
-        pytest.param(b'{"source": "x", "points": {}}', JSON, {}, 400, "payload", id="points-not-a-list"),
+        pytest.param(b"1", JSON, {}, 400, "payload", id="json-scalar"),
+        pytest.param(b"model,isl\n\xff\xfe", CSV, {}, 400, "payload", id="csv-not-utf8"),
+        # well-formed, but no valid run in it: 422, or 415 for the media type
+        pytest.param(b'{"rows": []}', JSON, {}, 422, "payload", id="json-of-unknown-shape"),
+        pytest.param(b"[]", JSON, {"format": "inferencex_api"}, 422, "payload", id="no-rows"),
+        pytest.param(b'{"source": "x", "points": {}}', JSON, {}, 422, "payload", id="points-not-a-list"),
         pytest.param(b'["a", "b"]', JSON, {"format": "inferencex_api"}, 422, "row", id="rows-not-objects"),
-        pytest.param(b'{"hw": "mi355x"}', JSON, {"format": "inferencex_api"}, 400, "payload", id="object-for-api-rows"),
-        pytest.param(API_BYTES, JSON, {"format": "native_json"}, 400, "payload", id="forced-wrong-format"),
-        pytest.param(API_BYTES, JSON, {"date": "2026-05-20"}, 400, "date", id="date-for-a-dated-format"),
-        pytest.param(NATIVE_CSV.replace(b",tpot_s", b"").replace(b",0.053,", b",").replace(b",0.02,", b","), CSV, {}, 400, "tpot_s", id="csv-missing-a-column"),
+        pytest.param(b'{"hw": "mi355x"}', JSON, {"format": "inferencex_api"}, 422, "payload", id="object-for-api-rows"),
+        pytest.param(API_BYTES, JSON, {"format": "native_json"}, 422, "payload", id="forced-wrong-format"),
+        pytest.param(API_BYTES, JSON, {"date": "2026-05-20"}, 422, "date", id="date-for-a-dated-format"),
+        pytest.param(NATIVE_CSV.replace(b",tpot_s", b"").replace(b",0.053,", b",").replace(b",0.02,", b","), CSV, {}, 422, "tpot_s", id="csv-missing-a-column"),
+        pytest.param("\rríÈº\x1b u".encode(), CSV, {"format": "native_csv"}, 422, "model", id="csv-of-noise"),
+        pytest.param(b"model\n" + b"x" * 200_000, CSV, {}, 422, "payload", id="csv-cell-over-128k"),
         pytest.param(b"<runs/>", "application/xml", {}, 415, "content_type", id="xml"),
     ],
 )  # fmt: skip
@@ -374,3 +388,15 @@ def test_another_process_sees_a_run_after_refresh(tmp_path: Path) -> None:
     finally:
         worker_a.store.close()
         worker_b.store.close()
+
+
+def test_without_waiting_the_index_follows_in_the_background(
+    own_client: Client, own_data: LiveService, own_editor: str
+) -> None:
+    first = post(own_client, own_editor, NATIVE_JSON, wait="false").json()
+    second = post(own_client, own_editor, BLOG_BYTES, CSV, wait="false").json()
+    assert (first["dataset_generation"], second["dataset_generation"]) == (1, 2)
+    assert first["dataset_version"] != second["dataset_version"]
+    # whatever the background rebuilds have done so far, a refresh ends on the last post
+    assert own_data.refresh() == second["dataset_version"]
+    assert dataset_state(own_client, own_data.store) == (second["dataset_version"], 222, 2, 2)

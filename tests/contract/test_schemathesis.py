@@ -5,10 +5,13 @@ links schemathesis infers; all default checks on, output sanitization off (failu
 exactly what was sent). Requests carry an admin ``X-API-Key`` created in the test store, so
 write operations are exercised as well as reads.
 
-One deliberate setting: ``positive_data_acceptance`` also accepts 422. A schema-valid request
-for a model, workload or hardware the dataset does not hold is answerable only with "unknown
-model" (DESIGN: 422 naming the field); the keys are data, not an enum the schema could list.
-A 400 on schema-valid data still fails: that would be a contract/validator mismatch.
+Deliberate settings: ``positive_data_acceptance`` also accepts 422, 412 and 428. A schema-valid
+request for a model, workload or hardware the dataset does not hold is answerable only with
+"unknown model" (DESIGN: 422 naming the field); the keys are data, not an enum the schema
+could list. 412 and 428 answer a write whose If-Match names a stale version or is missing:
+like 404 and 409 in schemathesis' defaults, they depend on the server's state, not on the
+request's shape. A 400 on schema-valid data still fails: 400 means "breaks the document"
+(tco.api.errors). ``missing_required_header`` also accepts 428 for the same reason.
 
 Hypothesis profiles (env ``TCO_CONTRACT_PROFILE``): ``ci`` (default) keeps the contract suite
 within a few minutes on 2 cores and is derandomized so a failure reproduces; ``deep`` explores
@@ -28,6 +31,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from tco.api.app import create_app
+from tco.api.auth import AuthSettings
 from tco.app_state import service_from_store
 from tco.store import Role
 
@@ -35,7 +39,7 @@ OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
 settings.register_profile(
     "contract-ci",
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     database=None,
@@ -52,8 +56,14 @@ CONFIG = SchemathesisConfig.from_dict(
         "output": {"sanitization": {"enabled": False}},
         "checks": {
             "positive_data_acceptance": {
-                "expected-statuses": ["2xx", "3xx", "401", "403", "404", "409", "422", "429", "5xx"]
-            }
+                "expected-statuses": [
+                    *("2xx", "3xx", "401", "403", "404", "409", "429", "5xx"),  # the defaults
+                    *("412", "422", "428"),
+                ]
+            },
+            "missing_required_header": {
+                "expected-statuses": ["400", "401", "403", "406", "415", "422", "428"]
+            },
         },
     }
 )
@@ -62,7 +72,9 @@ CONTRACT = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
 # The app under test: built once per module (a fresh :memory: store), closed at module teardown.
 _SERVICE = service_from_store(":memory:")
 ADMIN_KEY = _SERVICE.tables.create_key("contract-admin", Role.ADMIN, actor="tests")  # type: ignore[attr-defined]
-CONTRACT.app = create_app(_SERVICE, _SERVICE.tables)  # type: ignore[arg-type]
+# Unthrottled writes: the fuzzer sends hundreds, and a 429 is all a throttled write would show.
+UNTHROTTLED = AuthSettings(write_burst=1_000_000, write_refill_per_s=1_000_000.0)
+CONTRACT.app = create_app(_SERVICE, _SERVICE.tables, auth=UNTHROTTLED)  # type: ignore[arg-type]
 AUTH = {"X-API-Key": ADMIN_KEY}
 
 
@@ -79,8 +91,23 @@ def test_operation(case: Any) -> None:
 
 
 class Workflows(CONTRACT.as_state_machine()):  # type: ignore[misc]
+    """Each scenario runs on a fresh store: the rules available to hypothesis depend on what
+    earlier steps created, so state left over from another scenario makes its replays (and
+    shrinking) inconsistent."""
+
+    def setup(self) -> None:
+        self.service = service_from_store(":memory:")
+        key = self.service.tables.create_key("contract-admin", Role.ADMIN, actor="tests")  # type: ignore[attr-defined]
+        self.kwargs = {
+            "headers": {"X-API-Key": key},
+            "app": create_app(self.service, self.service.tables, auth=UNTHROTTLED),  # type: ignore[arg-type]
+        }
+
+    def teardown(self) -> None:
+        self.service.tables.close()  # type: ignore[attr-defined]
+
     def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-        return {"headers": AUTH}
+        return self.kwargs
 
 
 TestWorkflows = Workflows.TestCase

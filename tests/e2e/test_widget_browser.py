@@ -154,8 +154,24 @@ def test_changing_the_target_rerenders_with_the_new_answer(
         arg=page.evaluate("document.querySelector('#w').getAttribute('target')"),
     )
     assert_renders_answer(page, api_quote(tco_origin, target))
+
+    # Faster than any recipe: the widget says so, and names the fastest one.
+    page.evaluate("document.querySelector('#w').target = 1000")
+    page.wait_for_function(
+        "() => document.querySelector('#w').shadowRoot.querySelector('[role=status]').textContent.startsWith('No priced option reaches 1,000 tok/s/user')"
+    )
+    wait_ready(page)
+    unreachable = api_quote(tco_origin, 1000)["targets"][0]
+    assert unreachable["cheapest"] is None
+    fastest = unreachable["unreachable"][0]
+    notice = page.locator("#w .notice").inner_text()
+    assert fastest["label"] in notice
+    assert f"reaches {round(fastest['max_interactivity'])} tok/s/user" in notice
+    assert page.locator("#w .usd").count() == 0
+    screenshot(page, "target_unreachable")
+
     quotes = [e for e in page.evaluate("window.__events") if e["type"] == "tco:quote"]
-    assert [q["detail"]["request"]["target"] for q in quotes] == [50, 100, 20, target]
+    assert [q["detail"]["request"]["target"] for q in quotes] == [50, 100, 20, target, 1000]
 
 
 def test_unknown_model_shows_the_problem_detail(

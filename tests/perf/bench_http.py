@@ -66,8 +66,8 @@ SERVERS: dict[str, Callable[[int, str], list[str]]] = {
 }
 
 
-def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> float:
-    """Seconds until ``/healthz`` first answers 200."""
+def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
+    """Return as soon as ``/healthz`` answers 200."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout_s:
         if process.poll() is not None:
@@ -75,7 +75,7 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float =
         try:
             with urllib.request.urlopen(f"http://{HOST}:{port}{TRIVIAL_PATH}", timeout=1) as r:
                 if r.status == 200:
-                    return time.perf_counter() - start
+                    return
         except OSError:
             time.sleep(0.01)
     raise TimeoutError(f"no 200 from {TRIVIAL_PATH} within {timeout_s} s")
@@ -120,7 +120,7 @@ def _tree_cpu_s(pid: int) -> float:
         try:
             stat = Path(f"/proc/{current}/stat").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except FileNotFoundError:
+        except OSError:  # it exited meanwhile
             continue
         fields = stat.rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
@@ -194,7 +194,8 @@ def run() -> str:
     lines = [
         f"`GET {QUOTE_PATH}` (quote) against `GET {TRIVIAL_PATH}` (trivial), {REQUESTS_PER_ROUTE} "
         f"requests per route in {ROUNDS} alternating rounds, {CONCURRENCY} keep-alive connections, "
-        f"one worker; load generator on the same {os.cpu_count()} cores.",
+        f"one worker; load generator on the same {os.cpu_count()} cores "
+        f"(1-min load average before the run: {os.getloadavg()[0]:.1f}).",
         "",
         "| server | route | requests | req/s | p50 ms | p99 ms | server CPU µs/req | generator CPU µs/req |",
         "|---|---|---|---|---|---|---|---|",

@@ -3,6 +3,7 @@ data and a fresh database (seeded on start), median of 5 runs per server. Target
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
@@ -14,7 +15,8 @@ TARGET_S = 2.0
 
 def run() -> str:
     lines = [
-        f"Spawn to first 200 on `/healthz`, shipped data, fresh SQLite database, {RUNS} runs.",
+        f"Spawn to first 200 on `/healthz`, shipped data, fresh SQLite database, {RUNS} runs "
+        f"(1-min load average before the run: {os.getloadavg()[0]:.1f}).",
         "",
         "| server | median s | min s | max s | target |",
         "|---|---|---|---|---|",

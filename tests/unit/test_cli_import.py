@@ -76,3 +76,13 @@ def test_large_files_report_progress_on_stderr(
     out, err = capsys.readouterr()
     assert err.startswith(f"{big}  parsing...\n{big}  storing...\n")  # not a terminal: lines
     assert "870 rows: 870 added" in out
+
+
+def test_serve_without_shipped_data_by_flag_or_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped: list[bool] = []
+    monkeypatch.setattr("tco.api.server.serve", lambda **kw: shipped.append(kw["shipped_data"]) or 0)  # fmt: skip
+    monkeypatch.delenv("TCO_SHIPPED_DATA", raising=False)
+    assert main(["serve"]) == main(["serve", "--no-shipped-data"]) == 0
+    monkeypatch.setenv("TCO_SHIPPED_DATA", "0")
+    assert main(["serve"]) == 0
+    assert shipped == [True, False, False]
