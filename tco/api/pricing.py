@@ -27,7 +27,13 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import HeaderParameter, Parameter
 from msgspec import Meta
@@ -648,6 +654,16 @@ class _CsvBodyOperation(Operation):
             )
 
 
+@dataclass
+class _NoContentOperation(Operation):
+    """litestar documents ``Response[None]`` as a JSON null body; a 204 has no body at all."""
+
+    def __post_init__(self) -> None:
+        no_content = (self.responses or {}).get("204")
+        if isinstance(no_content, OpenAPIResponse):
+            no_content.content = None
+
+
 # ------------------------------------------------------------------------------ handlers
 
 
@@ -778,16 +794,15 @@ async def replace_table(
         ),
     ] = None,
 ) -> Response[PricingTable]:
-    expected = expected_version(name, if_match)
     payload = await _payload(request)
-    return await _off_loop(_replace, request, store, name, expected, payload, description)
+    return await _off_loop(_replace, request, store, name, if_match, payload, description)
 
 
 def _replace(
     request: Request[Any, Any, Any],
     store: StoreDep,
     name: str,
-    expected: int,
+    if_match: str | None,
     payload: bytes,
     description: str | None,
 ) -> Response[Any]:
@@ -805,6 +820,8 @@ def _replace(
         description = data.description if description is None else description
     else:
         raise _unsupported(media_type, "application/json or text/csv")
+    # After the body: a request that is wrong in itself is told so whatever version it names.
+    expected = expected_version(name, if_match)
     if description is None:
         # A stale If-Match is answered by the store below (412), whatever description this is.
         description = read_table(store, name, None).description
@@ -829,6 +846,7 @@ def _replace(
     operation_id="deletePricingTable",
     summary="Delete a table (its versions stay readable); needs an admin key and If-Match",
     opt=requires(Role.ADMIN),
+    operation_class=_NoContentOperation,
     security=API_KEY_SECURITY,
     responses=_problems(400, 401, 403, 404, 412, 428, 429),
     response_headers=[

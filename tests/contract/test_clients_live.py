@@ -232,16 +232,21 @@ def test_unknown_model_is_a_problem_naming_the_field(client: Any) -> None:
 def test_if_none_match_with_the_etag_gets_304(tco_client: ModuleType, base_url: str) -> None:
     from tco_client.api.quotes import get_quote
 
+    def client_sending(headers: dict[str, str]) -> Any:
+        # One client per header set: the generated with_headers() mutates an open httpx client.
+        # raise_on_unexpected_status: a 304 the contract did not declare would raise.
+        return tco_client.Client(
+            base_url=base_url, headers=headers, raise_on_unexpected_status=True
+        )
+
     query = {"model": "dsr1", "isl": 8192, "osl": 1024, "targets": "20,50,100"}
-    with tco_client.Client(base_url=base_url) as plain:
+    with client_sending({}) as plain:
         first = get_quote.sync_detailed(client=plain, **query)
     etag = first.headers["etag"]
     assert first.status_code == 200 and etag.startswith('"')
-    # A client per header set: the generated with_headers() mutates an open httpx client.
-    with tco_client.Client(base_url=base_url, headers={"If-None-Match": etag}) as conditional:
+    with client_sending({"If-None-Match": etag}) as conditional:
         again = get_quote.sync_detailed(client=conditional, **query)
-    assert again.status_code == 304
-    assert again.content == b""
+    assert (again.status_code, again.content, again.parsed) == (304, b"", None)
     assert again.headers["etag"] == etag
-    with tco_client.Client(base_url=base_url, headers={"If-None-Match": '"stale"'}) as stale:
+    with client_sending({"If-None-Match": '"stale"'}) as stale:
         assert get_quote.sync_detailed(client=stale, **query).status_code == 200

@@ -3,7 +3,7 @@
 Every operation stateless (examples, coverage and fuzzing phases) plus the stateful run over the
 links schemathesis infers; all default checks on, output sanitization off (failures must show
 exactly what was sent). Requests carry an admin ``X-API-Key`` created in the test store, so
-write operations are exercised as well as reads.
+write operations are exercised as well as reads; writes are not rate-limited here.
 
 Deliberate settings: ``positive_data_acceptance`` also accepts 422, 412 and 428. A schema-valid
 request for a model, workload or hardware the dataset does not hold is answerable only with
@@ -12,6 +12,10 @@ could list. 412 and 428 answer a write whose If-Match names a stale version or i
 like 404 and 409 in schemathesis' defaults, they depend on the server's state, not on the
 request's shape. A 400 on schema-valid data still fails: 400 means "breaks the document"
 (tco.api.errors). ``missing_required_header`` also accepts 428 for the same reason.
+
+The operations run as subtests of one test (``schemathesis.pytest.from_fixture``), not as one
+pytest item each: with pytest 9.2, schemathesis 4.32 gives every per-operation item the same
+node id, and pytest-xdist (``make test`` runs ``-n 2``) then runs only one of them.
 
 Hypothesis profiles (env ``TCO_CONTRACT_PROFILE``): ``ci`` (default) keeps the contract suite
 within a few minutes on 2 cores and is derandomized so a failure reproduces; ``deep`` explores
@@ -22,17 +26,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from litestar import Litestar
 from schemathesis.config import SchemathesisConfig
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
 from tco.app_state import service_from_store
+from tco.service import Service
 from tco.store import Role
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
@@ -67,50 +74,79 @@ CONFIG = SchemathesisConfig.from_dict(
         },
     }
 )
-CONTRACT = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
-
-# The app under test: built once per module (a fresh :memory: store), closed at module teardown.
-_SERVICE = service_from_store(":memory:")
-ADMIN_KEY = _SERVICE.tables.create_key("contract-admin", Role.ADMIN, actor="tests")  # type: ignore[attr-defined]
-# Unthrottled writes: the fuzzer sends hundreds, and a 429 is all a throttled write would show.
+# The fuzzer sends hundreds of writes; throttled, all they would show is 429.
 UNTHROTTLED = AuthSettings(write_burst=1_000_000, write_refill_per_s=1_000_000.0)
-CONTRACT.app = create_app(_SERVICE, _SERVICE.tables, auth=UNTHROTTLED)  # type: ignore[arg-type]
-AUTH = {"X-API-Key": ADMIN_KEY}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_store() -> Iterator[None]:
-    yield
-    _SERVICE.tables.close()  # type: ignore[attr-defined]
+@dataclass
+class Target:
+    """The app under test on a fresh :memory: store, and an admin key in that store."""
 
+    service: Service
+    app: Litestar
+    headers: dict[str, str]
 
-@CONTRACT.parametrize()
-@settings(PROFILE)
-def test_operation(case: Any) -> None:
-    case.call_and_validate(headers=AUTH)
+    @classmethod
+    def open(cls) -> Target:
+        service = service_from_store(":memory:")
+        key = service.tables.create_key("contract-admin", Role.ADMIN, actor="tests")  # type: ignore[attr-defined]
+        app = create_app(service, service.tables, auth=UNTHROTTLED)  # type: ignore[arg-type]
+        return cls(service, app, {"X-API-Key": key})
 
-
-class Workflows(CONTRACT.as_state_machine()):  # type: ignore[misc]
-    """Each scenario runs on a fresh store: the rules available to hypothesis depend on what
-    earlier steps created, so state left over from another scenario makes its replays (and
-    shrinking) inconsistent."""
-
-    def setup(self) -> None:
-        self.service = service_from_store(":memory:")
-        key = self.service.tables.create_key("contract-admin", Role.ADMIN, actor="tests")  # type: ignore[attr-defined]
-        self.kwargs = {
-            "headers": {"X-API-Key": key},
-            "app": create_app(self.service, self.service.tables, auth=UNTHROTTLED),  # type: ignore[arg-type]
-        }
-
-    def teardown(self) -> None:
+    def close(self) -> None:
         self.service.tables.close()  # type: ignore[attr-defined]
 
-    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-        return self.kwargs
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[Target]:
+    opened = Target.open()
+    yield opened
+    opened.close()
 
 
-TestWorkflows = Workflows.TestCase
-TestWorkflows.settings = settings(
-    TestWorkflows.settings, max_examples=PROFILE.max_examples, derandomize=PROFILE.derandomize
-)
+@pytest.fixture(scope="module")
+def contract(target: Target) -> Any:
+    schema = schemathesis.openapi.from_path(OPENAPI, config=CONFIG)
+    schema.app = target.app
+    return schema
+
+
+CONTRACT = schemathesis.pytest.from_fixture("contract")
+
+
+@pytest.fixture(autouse=True)
+def _nodeid_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    # schemathesis 4.32 labels each operation's subtest through ``node._nodeid``, which pytest
+    # 9.2 no longer has (node ids live in ``node._id``); without it the lazy run cannot start.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
+
+
+@settings(PROFILE)
+@CONTRACT.parametrize()
+def test_every_operation(case: Any, target: Target) -> None:
+    case.call_and_validate(headers=target.headers)
+
+
+def test_workflows(contract: Any) -> None:
+    class Workflows(contract.as_state_machine()):  # type: ignore[misc]
+        """Each scenario runs on a fresh store: the rules available to hypothesis depend on
+        what earlier steps created, so state left by another scenario makes its replays (and
+        shrinking) inconsistent."""
+
+        def setup(self) -> None:
+            self.target = Target.open()
+
+        def teardown(self) -> None:
+            self.target.close()
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": self.target.headers, "app": self.target.app}
+
+    Workflows.run(
+        settings=settings(
+            Workflows.TestCase.settings,
+            max_examples=PROFILE.max_examples,
+            derandomize=PROFILE.derandomize,
+        )
+    )
