@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from litestar import MediaType, get
 
+from tco.api.http import with_head
+
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tco API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -45,3 +47,6 @@ for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of
 )
 def docs_page() -> str:
     return _PAGE
+
+
+DOCS_HANDLERS = with_head(docs_page)

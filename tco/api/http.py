@@ -86,6 +86,11 @@ def with_head(handler: HTTPRouteHandler) -> list[HTTPRouteHandler]:
         list(handler.paths),
         http_method=HttpMethod.HEAD,
         include_in_schema=False,
+        media_type=handler.media_type,
+        status_code=handler.status_code,
+        cache_control=handler.cache_control,
+        response_headers=handler.response_headers,
+        opt=dict(handler.opt),  # e.g. the role the auth guard requires
         # litestar warns when an async handler is given sync_to_thread at all
         sync_to_thread=None if inspect.iscoroutinefunction(handler.fn) else False,
     )

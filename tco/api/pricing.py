@@ -590,11 +590,15 @@ def _problems(*statuses: int) -> dict[int, ResponseSpec]:
         **AUTH_PROBLEMS,
         **RATE_LIMIT_PROBLEM,
         409: problem_spec("A pricing table with this name exists"),
-        412: problem_spec("If-Match names a version that is no longer the latest: re-read, retry"),
+        412: problem_spec(
+            "If-Match names a version that is no longer the latest (or another table): "
+            "re-read, retry"
+        ),
         413: problem_spec(f"Body over {PRICING_MAX_BODY_BYTES} bytes"),
         415: problem_spec("Unsupported Content-Type"),
         422: problem_spec(
-            "Offers contradict each other (the same offer twice); `errors` lists them"
+            "Content no schema can check: the same offer twice, a price that contradicts its "
+            "owned inputs, an impossible date, a bad CSV row; `errors` lists each with its index"
         ),
         428: problem_spec("If-Match missing: writes must name the version they are based on"),
     }
@@ -648,8 +652,10 @@ class _CsvBodyOperation(Operation):
             self.request_body.content["text/csv"] = OpenAPIMediaType(
                 schema=Schema(
                     type=OpenAPIType.STRING,
-                    description=f"One offer per row; header: {','.join(CSV_COLUMNS)}. The "
-                    "description comes from ?description= or stays as it was.",
+                    description=f"One offer per row under a header naming its columns: "
+                    f"{','.join(CSV_COLUMNS)}; an owned offer may leave the price empty and fill "
+                    f"{','.join(OWNED_COLUMNS)}. The description comes from ?description= or "
+                    "stays as it was.",
                 )
             )
 

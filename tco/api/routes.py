@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tco.api.docs import docs_page
+from tco.api.docs import DOCS_HANDLERS
 from tco.api.history import HISTORY_HANDLERS
 from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
 from tco.api.procurement import PROCUREMENT_HANDLERS
@@ -19,6 +19,6 @@ ROUTE_HANDLERS: list[Any] = [
     *HISTORY_HANDLERS,
     *PRICING_WRITE_HANDLERS,
     *PROCUREMENT_HANDLERS,
-    docs_page,
+    *DOCS_HANDLERS,
     *WIDGET_HANDLERS,
 ]

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 import pytest
+from litestar import Litestar
+from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from tco.api.app import MAX_BODY_BYTES
@@ -139,7 +141,7 @@ def test_post_quote_ignores_if_none_match(client: Client) -> None:
     assert again.json()["targets"][0]["target_interactivity"] == 20.0
 
 
-@pytest.mark.parametrize("url", [*CACHED_GETS, "/healthz"])
+@pytest.mark.parametrize("url", [*CACHED_GETS, "/healthz", "/docs"])
 def test_head_answers_get_headers_without_a_body(client: Client, url: str) -> None:
     got = client.get(url)
     head = client.head(url)
@@ -147,6 +149,14 @@ def test_head_answers_get_headers_without_a_body(client: Client, url: str) -> No
     assert head.content == b""
     for name in ("content-type", "content-length", "etag"):
         assert head.headers.get(name) == got.headers.get(name), name
+
+
+def test_every_api_get_route_takes_head(app: Litestar) -> None:
+    """HEAD is implicit for a GET (RFC 9110), but litestar routes it only where declared."""
+    gets = [r for r in app.routes if isinstance(r, HTTPRoute) and "GET" in r.methods]
+    api = [r.path for r in gets if r.path.startswith(("/v1/", "/healthz", "/docs"))]
+    assert len(api) >= 10
+    assert [p for p in api if "HEAD" not in app.route_handler_method_map[p]] == []
 
 
 def _csv(response: Any) -> list[dict[str, str]]:
