@@ -206,11 +206,12 @@ class Service:
                 ) from exc
             raise NotFound("pricing", f"no pricing table named {table_name!r}") from exc
 
-    def quote(self, request: QuoteRequest) -> QuoteResponse:
+    def quote(self, request: QuoteRequest, *, table: PricingTable | None = None) -> QuoteResponse:
+        """``table``: the resolved pricing table when the caller already has it."""
         self._check_keys(request)
         return quote(
             self.index,
-            self.table(request.pricing, request.pricing_version),
+            table or self.table(request.pricing, request.pricing_version),
             request,
             catalog=self.hardware_catalog,
             api_prices=self.api_prices,

@@ -4,10 +4,14 @@ hashing the encoded body gives a correct strong validator."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import msgspec
@@ -150,6 +154,71 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in if_none_match.split(","))
 
 
+# Below this a gzip member header costs more than it saves.
+GZIP_MIN_BYTES = 1400
+
+
+@dataclass(frozen=True)
+class Representation:
+    """An encoded answer: what a GET sends, and its strong validator."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+    @cached_property
+    def gzip_body(self) -> bytes:
+        # Compressed once per representation: a cached answer is never compressed twice.
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
+
+    @property
+    def gzip_etag(self) -> str:
+        # A strong ETag names one exact byte sequence, so the gzip variant gets its own.
+        return self.etag[:-1] + '-gzip"'
+
+
+def represent(
+    request: Request[Any, Any, Any],
+    answer: object,
+    rows: Callable[[], Sequence[Mapping[str, object]]] | None = None,
+) -> Representation:
+    """JSON, or CSV when asked and ``rows`` is given."""
+    if rows is not None and wants_csv(request):
+        body = rows_to_csv(rows()).encode()
+        media_type = CSV_MEDIA_TYPE
+    else:
+        body = msgspec.json.encode(answer)
+        media_type = "application/json"
+    return Representation(body, media_type, strong_etag(body + media_type.encode()))
+
+
+def respond(
+    request: Request[Any, Any, Any],
+    rep: Representation,
+    *,
+    cache_control: str = READ_CACHE_CONTROL,
+    extra_headers: Mapping[str, str] | None = None,
+) -> Response[Any]:
+    """The representation with its ETag (gzip-encoded when accepted and worth it); 304 when
+    If-None-Match matches the variant being sent."""
+    accepted = request.headers.get("accept-encoding", "")
+    compress = len(rep.body) >= GZIP_MIN_BYTES and "gzip" in accepted
+    etag = rep.gzip_etag if compress else rep.etag
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache_control,
+        "Vary": "Accept, Accept-Encoding",
+        **(extra_headers or {}),
+    }
+    # A conditional GET/HEAD revalidates; on other methods 304 is meaningless (RFC 9110 13.1.2).
+    if request.method in ("GET", "HEAD") and _matches(request.headers.get("if-none-match"), etag):
+        return Response(content=b"", status_code=304, headers=headers, media_type=rep.media_type)
+    if compress:
+        headers["Content-Encoding"] = "gzip"
+        return Response(content=rep.gzip_body, media_type=rep.media_type, headers=headers)
+    return Response(content=rep.body, media_type=rep.media_type, headers=headers)
+
+
 def cached(
     request: Request[Any, Any, Any],
     answer: object,
@@ -159,20 +228,29 @@ def cached(
     extra_headers: Mapping[str, str] | None = None,
 ) -> Response[Any]:
     """JSON (or CSV when asked and ``rows`` is given) with a strong ETag; 304 on a match."""
-    if rows is not None and wants_csv(request):
-        body = rows_to_csv(rows()).encode()
-        media_type = CSV_MEDIA_TYPE
-    else:
-        body = msgspec.json.encode(answer)
-        media_type = "application/json"
-    etag = strong_etag(body + media_type.encode())
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache_control,
-        "Vary": "Accept",
-        **(extra_headers or {}),
-    }
-    # A conditional GET/HEAD revalidates; on other methods 304 is meaningless (RFC 9110 13.1.2).
-    if request.method in ("GET", "HEAD") and _matches(request.headers.get("if-none-match"), etag):
-        return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
-    return Response(content=body, media_type=media_type, headers=headers)
+    rep = represent(request, answer, rows)
+    return respond(request, rep, cache_control=cache_control, extra_headers=extra_headers)
+
+
+class RepresentationCache:
+    """A bounded LRU of encoded answers. Sound only for answers that are pure functions of their
+    key: callers put the dataset version and the pricing table's name and (immutable) version
+    in it, so a new benchmark run or price edit can never be served stale."""
+
+    def __init__(self, max_entries: int = 512) -> None:
+        self._entries: OrderedDict[Hashable, Representation] = OrderedDict()
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], Representation]) -> Representation:
+        with self._lock:
+            hit = self._entries.get(key)
+            if hit is not None:
+                self._entries.move_to_end(key)
+                return hit
+        rep = make()  # outside the lock: two racing misses compute the same bytes, harmlessly
+        with self._lock:
+            self._entries[key] = rep
+            if len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return rep

@@ -23,13 +23,22 @@ from tco.api.http import (
     CACHED_READ_RESPONSES,
     QUOTE_CACHE_CONTROL,
     CsvOperation,
+    Representation,
+    RepresentationCache,
     cached,
+    represent,
+    respond,
+    wants_csv,
     with_head,
 )
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
+
+# Encoded GET /v1/quotes answers: 256 entries of at most ~100 KB (a 3-target answer with every
+# alternative listed) bound it near 25 MB; a widget's single-target answers are far smaller.
+_QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256)
 
 
 class Health(msgspec.Struct, kw_only=True, frozen=True):
@@ -171,8 +180,24 @@ def get_quote(
         max_ttft_s,
         top,
     )
-    answer = service.quote(req)
-    return cached(request, answer, lambda: quote_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
+    table = service.table(req.pricing, req.pricing_version)
+    # The answer is a pure function of the request, the dataset version and the (immutable)
+    # pricing table version: the widget's repeated GETs are served from the encoded bytes.
+    key = (
+        service.index.dataset_version,
+        table.name,
+        table.version,
+        msgspec.json.encode(req),
+        wants_csv(request),
+    )
+
+    def make() -> Representation:
+        answer = service.quote(req, table=table)
+        return represent(request, answer, lambda: quote_rows(answer))
+
+    return respond(
+        request, _QUOTE_REPRESENTATIONS.get_or_make(key, make), cache_control=QUOTE_CACHE_CONTROL
+    )
 
 
 @get(

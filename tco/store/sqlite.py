@@ -143,6 +143,7 @@ class SqliteStore:
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_readers: list[sqlite3.Connection] = []
         self._closed = False
+        self._table_versions: dict[tuple[str, int], PricingTable] = {}  # immutable once written
         self._writer = self._connect()
         try:
             if not self._memory:
@@ -296,7 +297,14 @@ class SqliteStore:
                         "older versions remain readable with ?version="
                     )
                 version = latest
-            return self._read_version(conn, name, version)
+            # Versions are immutable, so a version once read is served from memory: a quote
+            # then costs this store one indexed lookup of the latest version number.
+            cached = self._table_versions.get((name, version))
+            if cached is not None:
+                return cached
+            table = self._read_version(conn, name, version)
+        self._table_versions[(name, version)] = table
+        return table
 
     def _latest(self, conn: sqlite3.Connection, name: str) -> tuple[int, bool]:
         """(latest version, deleted?) of a table; NotFound if it never existed."""

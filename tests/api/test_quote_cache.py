@@ -1,0 +1,69 @@
+"""GET /v1/quotes serves encoded answers from a cache keyed on the dataset version and the
+pricing table version: repeated requests are cheap, and an edit is never served stale."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+from litestar.testing import TestClient
+
+from tco.store import Store
+
+QUERY = {"model": "dsr1", "isl": 8192, "osl": 1024, "targets": "50", "pricing": "cloud-public-2026"}
+
+
+def test_price_edit_changes_the_cached_get_answer(
+    client: TestClient[Any], store: Store, editor_key: str
+) -> None:
+    first = client.get("/v1/quotes", params=QUERY)
+    assert first.status_code == 200
+    best = first.json()["targets"][0]["cheapest"]
+    hardware, price = best["hardware"], best["offer"]["usd_per_gpu_hour"]
+    assert client.get("/v1/quotes", params=QUERY).content == first.content  # served again
+
+    table = store.get_table("cloud-public-2026")
+    cheaper = client.get("/v1/pricing/tables/cloud-public-2026").json()
+    for offer in cheaper["offers"]:
+        if offer["hardware"] == hardware and offer["usd_per_gpu_hour"] == price:
+            offer["usd_per_gpu_hour"] = price / 2
+    put = client.put(
+        "/v1/pricing/tables/cloud-public-2026",
+        json={"description": cheaper["description"], "offers": cheaper["offers"]},
+        headers={"X-API-Key": editor_key, "If-Match": f'"cloud-public-2026-v{table.version}"'},
+    )
+    assert put.status_code == 200, put.text
+
+    after = client.get("/v1/quotes", params=QUERY)
+    assert after.json()["assumptions"]["pricing_version"] == table.version + 1
+    new_best = after.json()["targets"][0]["cheapest"]
+    assert new_best["offer"]["usd_per_gpu_hour"] == price / 2
+    assert new_best["usd_per_million_tokens"] * 2 == best["usd_per_million_tokens"]
+    assert after.headers["etag"] != first.headers["etag"]
+    # The old version is still quotable, and answers as before.
+    pinned = client.get("/v1/quotes", params={**QUERY, "pricing_version": table.version})
+    assert pinned.json()["targets"] == first.json()["targets"]
+
+
+def test_gzip_variant_has_its_own_etag_and_revalidates(client: TestClient[Any]) -> None:
+    plain = client.get("/v1/quotes", params=QUERY, headers={"Accept-Encoding": "identity"})
+    zipped = client.get("/v1/quotes", params=QUERY, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert zipped.content == plain.content  # the client decodes the gzip body
+    assert zipped.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    again = client.get(
+        "/v1/quotes",
+        params=QUERY,
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]},
+    )
+    assert again.status_code == 304
+    # The identity ETag does not validate the gzip bytes.
+    other = client.get(
+        "/v1/quotes",
+        params=QUERY,
+        headers={"Accept-Encoding": "gzip", "If-None-Match": plain.headers["etag"]},
+    )
+    assert other.status_code == 200
+    assert len(gzip.compress(plain.content)) < len(plain.content) / 5
