@@ -139,7 +139,9 @@ class RouteStats:
 
 async def _fire(port: int, path: str, count: int, deadline: float, stats: RouteStats) -> None:
     # Accept-Encoding as every browser and CDN sends it (the widget's and the cache's traffic).
-    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\n\r\n".encode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\n\r\n".encode()
+    )
     remaining = iter(range(count))
 
     async def connection() -> None:
