@@ -12,6 +12,7 @@ has a word for it. Schemathesis holds the API to this: schema-valid data must no
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import msgspec
@@ -94,12 +95,24 @@ def problem_response(
     )
 
 
+# litestar words a missing parameter this way and puts no key in ``extra``.
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (?:\w+ )?parameter '([^']+)'")
+
+
 def _validation_errors(exc: ValidationException) -> list[FieldError]:
+    missing = _MISSING_PARAMETER.match(exc.detail)
+    if missing:
+        return [FieldError(field=missing.group(1), reason="required parameter is missing")]
     errors: list[FieldError] = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             key = str(item.get("key") or item.get("source") or "body")
-            errors.append(FieldError(field=key, reason=str(item.get("message", "invalid"))))
+            message = str(item.get("message", "invalid"))
+            unknown = _UNKNOWN_FIELD.search(message)
+            if unknown:  # name the misspelt field itself, wherever it sits in the body
+                key = unknown.group(1) if key == "data" else f"{key}.{unknown.group(1)}"
+            errors.append(FieldError(field="body" if key == "data" else key, reason=message))
     return errors
 
 

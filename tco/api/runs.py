@@ -142,7 +142,12 @@ class RunUploadOperation(Operation):
         json_doc = Schema(
             one_of=[
                 Schema(type=OpenAPIType.OBJECT, description="native: {source, points: [Point]}"),
-                Schema(type=OpenAPIType.ARRAY, description="InferenceX API rows or runner files"),
+                # Typed items: openapi-python-client skips an operation whose array is untyped.
+                Schema(
+                    type=OpenAPIType.ARRAY,
+                    items=Schema(type=OpenAPIType.OBJECT),
+                    description="InferenceX API rows or runner files",
+                ),
             ]
         )
         csv_doc = Schema(type=OpenAPIType.STRING, description="CSV, a header row of Point fields")

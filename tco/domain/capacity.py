@@ -35,7 +35,12 @@ _ROUND_DIGITS = 9
 
 
 class OutputTokensPerSecond(
-    msgspec.Struct, kw_only=True, frozen=True, tag_field="kind", tag="output_tokens_per_s"
+    msgspec.Struct,
+    kw_only=True,
+    frozen=True,
+    forbid_unknown_fields=True,
+    tag_field="kind",
+    tag="output_tokens_per_s",
 ):
     value: Annotated[
         float, Meta(ge=0.001, le=1e10, description="Average output tokens per second to serve")
@@ -43,7 +48,12 @@ class OutputTokensPerSecond(
 
 
 class OutputTokensPerDay(
-    msgspec.Struct, kw_only=True, frozen=True, tag_field="kind", tag="output_tokens_per_day"
+    msgspec.Struct,
+    kw_only=True,
+    frozen=True,
+    forbid_unknown_fields=True,
+    tag_field="kind",
+    tag="output_tokens_per_day",
 ):
     value: Annotated[
         float,
@@ -52,7 +62,12 @@ class OutputTokensPerDay(
 
 
 class RequestsPerSecond(
-    msgspec.Struct, kw_only=True, frozen=True, tag_field="kind", tag="requests_per_s"
+    msgspec.Struct,
+    kw_only=True,
+    frozen=True,
+    forbid_unknown_fields=True,
+    tag_field="kind",
+    tag="requests_per_s",
 ):
     value: Annotated[
         float, Meta(ge=1e-6, le=1e8, description="Average requests per second (isl in, osl out)")
@@ -60,7 +75,12 @@ class RequestsPerSecond(
 
 
 class ConcurrentUsers(
-    msgspec.Struct, kw_only=True, frozen=True, tag_field="kind", tag="concurrent_users"
+    msgspec.Struct,
+    kw_only=True,
+    frozen=True,
+    forbid_unknown_fields=True,
+    tag_field="kind",
+    tag="concurrent_users",
 ):
     value: Annotated[
         int, Meta(ge=1, le=10_000_000_000, description="Users streaming at the same time")

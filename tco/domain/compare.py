@@ -36,7 +36,7 @@ _SELECTOR_FIELDS = (
 )
 
 
-class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True):
+class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """A partial recipe plus the exact run date; it must match exactly one recipe."""
 
     # Examples: the reference case (shared/data/seed_article.md), for docs and the fuzzer.
@@ -54,7 +54,7 @@ class SeriesSelector(msgspec.Struct, kw_only=True, frozen=True):
     num_decode_gpu: Annotated[int, Meta(ge=1, le=100_000)] | None = None
 
 
-class CompareRequest(msgspec.Struct, kw_only=True, frozen=True):
+class CompareRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     model: Annotated[str, Meta(min_length=1, max_length=100, examples=["kimi-k2.5"])]
     isl: Annotated[SequenceTokens, Meta(examples=[8192])]
     osl: Annotated[SequenceTokens, Meta(examples=[1024])]

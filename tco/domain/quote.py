@@ -59,7 +59,7 @@ _BASIS_COLUMN: dict[str, str] = {
 }
 
 
-class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True):
+class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     hardware: list[str] | None = None
     exclude_hardware: list[str] | None = None
     frameworks: list[str] | None = None
@@ -70,7 +70,7 @@ class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True):
     max_gpus_per_replica: Annotated[int, Meta(ge=1, le=100_000)] | None = None
 
 
-class QuoteRequest(QuoteFilters, kw_only=True, frozen=True):
+class QuoteRequest(QuoteFilters, kw_only=True, frozen=True, forbid_unknown_fields=True):
     # Examples (the reference case in shared/data/seed_article.md) let docs and the contract
     # fuzzer reach measured data.
     model: Annotated[
