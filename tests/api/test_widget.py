@@ -69,7 +69,8 @@ def test_embed_needs_a_model(client: TestClient[Any]) -> None:
     response = client.get("/embed")
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
-    assert "'model'" in response.json()["detail"]
+    assert response.json()["field"] == "model"
+    assert response.json()["detail"] == "model: required parameter is missing"
 
 
 def test_demo_page_is_served_and_not_framable(client: TestClient[Any]) -> None:
