@@ -1,7 +1,7 @@
 // <tco-cost-widget>: what it costs to serve a model at a target speed, live from a tco API.
 // One file, no dependencies; DOM built with createElement only (so it also runs under Trusted
 // Types) and styled by a constructable stylesheet (so it renders under style-src 'self').
-// Docs: docs/widget.md.
+// Docs: the "Embeddable cost widget" section of the README.
 
 const SCRIPT_BASE = new URL(".", import.meta.url).href;
 const DEFAULT_TARGET = 50;

@@ -1,5 +1,5 @@
 """Procurement over HTTP: the owned-TCO builder, API prices, quotes with demand and api_price,
-and the worked example of docs/procurement.md, identical from the CLI and the API."""
+and the worked example of the README, identical from the CLI and the API."""
 
 from __future__ import annotations
 
@@ -206,7 +206,7 @@ def test_owned_table_quote_over_http(client: TestClient[Any]) -> None:
     )
 
 
-# The README / docs/procurement.md worked example: serve 2 billion output tokens per day of
+# The README / the README worked example: serve 2 billion output tokens per day of
 # DeepSeek-R1 8k/1k at 50 tok/s/user; build vs buy against the cheapest shipped DeepSeek-R1 API
 # price at 8k/1k (dsr1/deepinfra, ranked first by GET /v1/api-prices above).
 WORKED_CLI = [
@@ -225,7 +225,7 @@ WORKED_BODY = {
 def test_worked_example_cli_and_api_identical(
     client: TestClient[Any], capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    """The numbers printed in docs/procurement.md. Top three at 50 tok/s/user (SemiAnalysis
+    """The numbers printed in the README. Top three at 50 tok/s/user (SemiAnalysis
     2026-09 owning tier), each needing ONE replica for 23,148 output tok/s:
     GB300 42 GPUs (11 trays, 1 NVL72 rack) x 730 h x $2.31 = $70,824.60/month;
     B200 36 GPUs (5 nodes) x 730 x $1.73 = $45,464.40; GB200 96 GPUs (24 trays, 2 racks) x 730

@@ -264,10 +264,10 @@ def test_api_base_points_a_copy_served_elsewhere_at_tco(
 
 
 def iframe_snippet() -> str:
-    """The host snippet exactly as docs/widget.md documents it."""
-    docs = (REPO / "docs" / "widget.md").read_text()
+    """The host snippet exactly as the README documents it."""
+    docs = (REPO / "README.md").read_text()
     match = re.search(r"<!-- iframe host snippet.*?-->\n```html\n(.*?)```", docs, re.DOTALL)
-    assert match, "docs/widget.md lost its iframe host snippet"
+    assert match, "README.md lost its iframe host snippet"
     return match.group(1)
 
 
