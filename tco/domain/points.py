@@ -93,6 +93,20 @@ POINT_SCHEMA: dict[str, pl.DataType] = {
     name: _dtype_of(Point.__annotations__[name]) for name in POINT_FIELDS
 }
 
+# Topology of the two pools of a disaggregated deployment (None on aggregated rows).
+POOL_FIELDS: tuple[str, ...] = (
+    "prefill_tp",
+    "prefill_ep",
+    "prefill_dp_attention",
+    "prefill_num_workers",
+    "decode_tp",
+    "decode_ep",
+    "decode_dp_attention",
+    "decode_num_workers",
+    "num_prefill_gpu",
+    "num_decode_gpu",
+)
+
 # Identity fields that define a recipe (DESIGN section 1): everything but conc, date,
 # version/image, provenance and the raw spellings.
 RECIPE_FIELDS: tuple[str, ...] = (
@@ -108,16 +122,7 @@ RECIPE_FIELDS: tuple[str, ...] = (
     "ep",
     "dp_attention",
     "pp",
-    "prefill_tp",
-    "prefill_ep",
-    "prefill_dp_attention",
-    "prefill_num_workers",
-    "decode_tp",
-    "decode_ep",
-    "decode_dp_attention",
-    "decode_num_workers",
-    "num_prefill_gpu",
-    "num_decode_gpu",
+    *POOL_FIELDS,
 )
 
 # A "series" pools every topology of one hardware + framework + precision (+ spec method), as

@@ -523,26 +523,19 @@ def _quote_target(
         for rank, (cost, _, c, o) in enumerate(pairs, 1)
     ]
 
+    def at_cheapest_offer(c: int) -> QuoteOption:
+        """Recipe ``c`` priced at its hardware's cheapest offer (rank 0: outside the top list)."""
+        cost = float(best_cost[c])
+        offer = int(priced.first_offer[c])
+        return _option(
+            wl, ops, priced, reading, request, proc, c, offer, cost, cheapest_cost or cost, 0
+        )
+
     per_hw: list[QuoteOption] = []
     for hw in wl.hardware_names:
         in_hw = np.nonzero((wl.hardware == hw) & eligible)[0]
         if in_hw.size:
-            c = int(in_hw[np.argmin(best_cost[in_hw])])
-            per_hw.append(
-                _option(
-                    wl,
-                    ops,
-                    priced,
-                    reading,
-                    request,
-                    proc,
-                    c,
-                    int(priced.first_offer[c]),
-                    float(best_cost[c]),
-                    cheapest_cost or float(best_cost[c]),
-                    0,
-                )
-            )
+            per_hw.append(at_cheapest_offer(int(in_hw[np.argmin(best_cost[in_hw])])))
     per_hw.sort(key=lambda o: o.usd_per_million_tokens)
     for_demand = None
     if request.demand is not None:
@@ -550,19 +543,7 @@ def _quote_target(
             wl, reading, request, request.demand, eligible, cheapest_price
         )
         if c_bill is not None:
-            for_demand = _option(
-                wl,
-                ops,
-                priced,
-                reading,
-                request,
-                proc,
-                c_bill,
-                int(priced.first_offer[c_bill]),
-                float(best_cost[c_bill]),
-                cheapest_cost or float(best_cost[c_bill]),
-                0,
-            )
+            for_demand = at_cheapest_offer(c_bill)
 
     unreachable_idx = np.nonzero(mask & ~reachable)[0]
     order = unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")]

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from tco.domain.keys import UnknownKeyError, canonical_model
-from tco.domain.points import Point
+from tco.domain.points import POOL_FIELDS, Point
 from tco.ingest.rows import ErrorLog, RowFieldError, build_point, file_error, require
 
 # Point field -> key of the flat metric dict (nested under "metrics" in the API).
@@ -30,18 +30,6 @@ _OPTIONAL_MEASURES = {
     "ttft_p99_s": "p99_ttft",
     "e2el_s": "median_e2el",
 }
-_POOL_FIELDS = (
-    "prefill_tp",
-    "prefill_ep",
-    "prefill_dp_attention",
-    "prefill_num_workers",
-    "decode_tp",
-    "decode_ep",
-    "decode_dp_attention",
-    "decode_num_workers",
-    "num_prefill_gpu",
-    "num_decode_gpu",
-)
 
 
 def _decode_json(payload: bytes) -> Any:
@@ -84,7 +72,7 @@ def _api_row(row: Any) -> dict[str, Any]:
         "date": require(row, "date"),
         "source": row.get("run_url"),
     }
-    pools = {name: require(row, name) for name in _POOL_FIELDS}
+    pools = {name: require(row, name) for name in POOL_FIELDS}
     # The API fills the decode_* fields for aggregated runs too: they are the serving topology.
     fields |= {
         "tp": pools["decode_tp"],
@@ -142,7 +130,7 @@ def _agg_row(row: Any) -> dict[str, Any]:
         "dp_attention": _runner_bool(row.get("dp_attention"), "dp_attention"),
     }
     if fields["disagg"] is True:
-        fields |= {name: row.get(name) for name in _POOL_FIELDS}
+        fields |= {name: row.get(name) for name in POOL_FIELDS}
         for name in ("prefill_dp_attention", "decode_dp_attention"):
             fields[name] = _runner_bool(fields[name], name)
     return fields | _measures(row, "")

@@ -16,7 +16,6 @@ from tco.domain.points import Point, points_frame
 from tco.domain.pricing import DEFAULT_PRICING_TABLE, Offer, PricingTable
 from tco.domain.procurement import ApiPriceInput
 from tco.domain.quote import QuoteRequest, QuoteResponse, quote, usd_per_million_tokens
-from tco.ingest.shipped import dataset_version, load_shipped_points
 from tco.shipped_pricing import (
     load_api_prices,
     load_catalog,
@@ -28,17 +27,6 @@ from tco.store import open_store
 CATALOG = load_catalog()
 API_PRICES = {p.id: p for p in load_api_prices()}
 OWNED_TABLE = "owned-example-hgx-h100"
-
-
-@pytest.fixture(scope="module")
-def index() -> FrontierIndex:
-    points = load_shipped_points()
-    return FrontierIndex(points, dataset_version(points))
-
-
-@pytest.fixture(scope="module")
-def tables() -> dict[str, PricingTable]:
-    return {t.name: t for t in load_shipped_tables()}
 
 
 def ask(index: FrontierIndex, table: PricingTable, **fields: object) -> QuoteResponse:

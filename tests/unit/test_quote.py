@@ -13,19 +13,7 @@ from tco.domain.index import FrontierIndex
 from tco.domain.points import Point, points_frame
 from tco.domain.pricing import Offer, PricingTable
 from tco.domain.quote import QuoteRequest, QuoteResponse, quote, usd_per_million_tokens
-from tco.ingest.shipped import dataset_version, load_shipped_points
-from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_shipped_tables
-
-
-@pytest.fixture(scope="module")
-def index() -> FrontierIndex:
-    points = load_shipped_points()
-    return FrontierIndex(points, dataset_version(points))
-
-
-@pytest.fixture(scope="module")
-def tables() -> dict[str, PricingTable]:
-    return {t.name: t for t in load_shipped_tables()}
+from tco.shipped_pricing import DEFAULT_PRICING_TABLE
 
 
 def ask(index: FrontierIndex, table: PricingTable, **fields: object) -> QuoteResponse:

@@ -14,16 +14,9 @@ import pytest
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector, compare
 from tco.domain.errors import InvalidRequest
 from tco.domain.index import FrontierIndex
-from tco.ingest.shipped import dataset_version, load_shipped_points
 
 MAR1 = dt.date(2026, 3, 1)
 MAR26 = dt.date(2026, 3, 26)
-
-
-@pytest.fixture(scope="module")
-def index() -> FrontierIndex:
-    points = load_shipped_points()
-    return FrontierIndex(points, dataset_version(points))
 
 
 def tp(n: int, date: dt.date) -> SeriesSelector:
