@@ -121,6 +121,11 @@ class WorkloadIndex:
         return sorted(set(self.hardware.tolist()))
 
     @cached_property
+    def hardware_code(self) -> npt.NDArray[np.int64]:
+        """Per curve, the index of its hardware in ``hardware_names``."""
+        return np.searchsorted(np.array(self.hardware_names), self.hardware).astype(np.int64)
+
+    @cached_property
     def latest_date(self) -> dt.date:
         """The newest benchmark date among this workload's frontier knots in this view."""
         return self.groups["latest_date"].max()  # type: ignore[return-value]

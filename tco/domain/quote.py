@@ -7,6 +7,7 @@ derived from that throughput (never interpolated itself), then recipes x offers 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -531,12 +532,14 @@ def _quote_target(
             wl, ops, priced, reading, request, proc, c, offer, cost, cheapest_cost or cost, 0
         )
 
-    per_hw: list[QuoteOption] = []
-    for hw in wl.hardware_names:
-        in_hw = np.nonzero((wl.hardware == hw) & eligible)[0]
-        if in_hw.size:
-            per_hw.append(at_cheapest_offer(int(in_hw[np.argmin(best_cost[in_hw])])))
-    per_hw.sort(key=lambda o: o.usd_per_million_tokens)
+    # The cheapest eligible recipe of each hardware: sort by (hardware, cost), keep group heads.
+    candidates = np.nonzero(eligible)[0]
+    order = candidates[np.lexsort((best_cost[candidates], wl.hardware_code[candidates]))]
+    codes = wl.hardware_code[order]
+    heads = order[np.concatenate(([True], codes[1:] != codes[:-1]))] if order.size else order
+    per_hw = sorted(
+        (at_cheapest_offer(int(c)) for c in heads), key=lambda o: o.usd_per_million_tokens
+    )
     for_demand = None
     if request.demand is not None:
         c_bill = _cheapest_for_demand(
@@ -714,17 +717,14 @@ def _option(
 
 
 def _opt_float(value: float) -> float | None:
-    return value if np.isfinite(value) else None
+    return value if math.isfinite(value) else None
 
 
-def operating_point(
-    wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation
-) -> OperatingPoint:
-    method = Method(int(reading.method[c]))
-    lo, hi = int(reading.lo[c]), int(reading.hi[c])
-    knot_rows = [wl.knot_rows[i] for i in sorted({lo, hi})]
-    knots = [
-        Knot(
+def _knot(wl: WorkloadIndex, i: int) -> Knot:
+    key = ("knot", i)
+    if key not in wl.memo:
+        r = wl.knot_rows[i]
+        wl.memo[key] = Knot(
             interactivity=float(r["interactivity"]),
             tput_per_gpu=float(r["tput_per_gpu"]),
             conc=int(r["conc"]),
@@ -734,20 +734,30 @@ def operating_point(
             framework_version=r["framework_version"],
             image=r["image"],
         )
-        for r in knot_rows
-    ]
-    v = {name: float(arr[c]) for name, arr in reading.values.items()}
+    return wl.memo[key]  # type: ignore[no-any-return]
+
+
+_METHOD_LABELS = [m.label for m in Method]
+
+
+def operating_point(
+    wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation
+) -> OperatingPoint:
+    method = int(reading.method[c])
+    lo, hi = int(reading.lo[c]), int(reading.hi[c])
+    knots = [_knot(wl, lo)] if lo == hi else [_knot(wl, i) for i in sorted((lo, hi))]
+    values = reading.values
     on_knot = method in (Method.MEASURED, Method.CLAMPED_LOW)
     return OperatingPoint(
-        method=method.label,  # type: ignore[arg-type]
+        method=_METHOD_LABELS[method],  # type: ignore[arg-type]
         interpolation=interpolation,
         interactivity=knots[0].interactivity if on_knot else reading.target,
-        tput_per_gpu=v["tput_per_gpu"],
-        output_tput_per_gpu=_opt_float(v["output_tput_per_gpu_all"]),
-        input_tput_per_gpu=_opt_float(v["input_tput_per_gpu_all"]),
-        conc=v["conc"],
-        ttft_s=_opt_float(v["ttft_s"]),
-        tpot_s=_opt_float(v["tpot_s"]),
+        tput_per_gpu=float(values["tput_per_gpu"][c]),
+        output_tput_per_gpu=_opt_float(float(values["output_tput_per_gpu_all"][c])),
+        input_tput_per_gpu=_opt_float(float(values["input_tput_per_gpu_all"][c])),
+        conc=float(values["conc"][c]),
+        ttft_s=_opt_float(float(values["ttft_s"][c])),
+        tpot_s=_opt_float(float(values["tpot_s"][c])),
         knots=knots,
     )
 
