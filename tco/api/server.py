@@ -1,20 +1,21 @@
-"""``tco serve``: granian (ASGI interface, uvloop) on the app built from the store.
+"""``tco serve``: uvicorn (uvloop + httptools) on the app built from the store.
 
-granian rather than uvicorn (uvloop + httptools), measured side by side by ``make bench``
-(tests/perf/bench_http.py: same app factory, same load generator, one worker, 2 shared cores).
-In 9 runs granian served more requests/s on ``/healthz`` in 8 (1.4-2.0x while that route cost
-the app ~30 µs; 1.1-1.4x once guards and middleware made it ~250 µs) and on ``GET /v1/quotes``
-in 7 (up to 1.5x), and had the lower quote p99 in 8: its HTTP stack runs in Rust on its own
-thread. Start-up to the first 200 (tests/perf/bench_startup.py) is alike on a quiet machine
-(0.7-1.0 s); under heavy load from other processes granian's was slower (2.6-3.7 s against
-2.0-2.4 s). It stops cleanly on SIGTERM/SIGINT and supervises ``--workers N`` processes that
-share one socket.
+uvicorn rather than granian, measured side by side by ``make bench`` (tests/perf/bench_http.py:
+same app factory, same load generator, one worker, 2 shared cores). On ``GET /v1/quotes``, the
+route tco exists for, both serve the same requests/s (3,623 vs 3,542 in the README's run), and
+uvicorn spends less server CPU per quote request (277 vs 357 us; 257 vs 317 us in an earlier
+run): on a 2-core box that CPU is the capacity left for everything else. granian is faster only
+on the trivial ``/healthz`` (6,181 vs 5,105 req/s), where its Rust HTTP stack dominates a
+near-empty request. Start-up to the first 200 is alike (0.9 s). uvicorn is also the server
+litestar is tested against, and it stops cleanly on SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from types import FrameType
 
 from litestar import Litestar
 
@@ -31,9 +32,12 @@ def build_app() -> Litestar:
     return create_app(service, service.store)
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bool) -> int:
-    from granian import Granian
-    from granian.constants import Interfaces, Loops
+    import uvicorn
 
     if workers < 1:
         print(f"tco serve: --workers must be at least 1, got {workers}", file=sys.stderr)
@@ -41,20 +45,25 @@ def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bo
     # Workers are separate processes that build the app from these variables.
     os.environ["TCO_DATABASE_URL"] = database
     os.environ["TCO_SHIPPED_DATA"] = "1" if shipped_data else "0"
-    server = Granian(
-        "tco.api.server:build_app",
-        factory=True,
-        address=host,
-        port=port,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop,
-        workers=workers,
-        websockets=False,
-        log_access=False,
-    )
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, restores the previous handlers, then
+    # re-raises the signal; with these handlers that ends as a clean exit 0, not a kill.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     try:
-        server.serve()
-    except RuntimeError as exc:  # how granian reports a socket it cannot bind (port in use)
-        print(f"tco serve: cannot serve on {host}:{port}: {exc}", file=sys.stderr)
-        return 1
+        uvicorn.run(
+            "tco.api.server:build_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,  # request lines could carry keys in query strings: never logged
+            server_header=False,
+            log_level="info",
+        )
+    except SystemExit as exc:  # uvicorn exits this way when it cannot bind (port in use)
+        if exc.code:
+            print(f"tco serve: cannot serve on {host}:{port}", file=sys.stderr)
+            return 1
     return 0

@@ -144,6 +144,11 @@ class SqliteStore:
         self._all_readers: list[sqlite3.Connection] = []
         self._closed = False
         self._table_versions: dict[tuple[str, int], PricingTable] = {}  # immutable once written
+        self._latest_tables: dict[
+            str, tuple[int, PricingTable]
+        ] = {}  # name -> (data_version, table)
+        self._watch_lock = threading.Lock()
+        self._watch: sqlite3.Connection | None = None
         self._writer = self._connect()
         try:
             if not self._memory:
@@ -152,6 +157,8 @@ class SqliteStore:
                     raise StoreError(f"could not enable WAL on {path} (journal mode {mode})")
             self._writer.execute("PRAGMA synchronous=FULL")
             self._migrate()
+            if not self._memory:  # a second connection to :memory: would be another database
+                self._watch = self._connect(read_only=True)
         except BaseException:
             self.close()
             raise
@@ -168,6 +175,8 @@ class SqliteStore:
         with self._lock, self._pool_lock:
             self._closed = True
             self._writer.close()
+            if self._watch is not None:
+                self._watch.close()
             for conn in self._all_readers:
                 conn.close()
             self._all_readers.clear()
@@ -288,6 +297,24 @@ class SqliteStore:
         ]
 
     def get_table(self, name: str, version: int | None = None) -> PricingTable:
+        if version is None and self._watch is not None:
+            # "Latest" is served from memory until any connection commits anything: SQLite's
+            # data_version (one pragma, no table read) tells, across processes too.
+            seen = self._data_version()
+            hit = self._latest_tables.get(name)
+            if hit is not None and hit[0] == seen:
+                return hit[1]
+            table = self._get_table(name, None)
+            self._latest_tables[name] = (seen, table)
+            return table
+        return self._get_table(name, version)
+
+    def _data_version(self) -> int:
+        assert self._watch is not None
+        with self._watch_lock:
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def _get_table(self, name: str, version: int | None) -> PricingTable:
         with self._tx(write=False) as conn:
             latest, deleted = self._latest(conn, name)
             if version is None:

@@ -52,17 +52,17 @@ def tco_serve_command(port: int, database_url: str) -> list[str]:
             "--database", database_url]  # fmt: skip
 
 
-def uvicorn_command(port: int, database_url: str) -> list[str]:
-    # The alternative to granian: the same app factory under uvicorn (uvloop + httptools).
-    return [str(VENV_BIN / "uvicorn"), "--factory", "--host", HOST, "--port", str(port),
-            "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+def granian_command(port: int, database_url: str) -> list[str]:
+    # The alternative to uvicorn: the same app factory under granian (ASGI, uvloop).
+    return [str(VENV_BIN / "granian"), "--interface", "asgi", "--factory", "--host", HOST,
+            "--port", str(port), "--loop", "uvloop", "--no-ws", "--log-level", "warning",
             "tco.api.server:build_app"]  # fmt: skip
 
 
-# What tco serve runs (granian, see tco/api/server.py) and the server it was chosen over.
+# What tco serve runs (uvicorn, see tco/api/server.py) and the server it was chosen over.
 SERVERS: dict[str, Callable[[int, str], list[str]]] = {
-    "granian (tco serve)": tco_serve_command,
-    "uvicorn": uvicorn_command,
+    "uvicorn (tco serve)": tco_serve_command,
+    "granian": granian_command,
 }
 
 

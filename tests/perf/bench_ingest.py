@@ -1,5 +1,5 @@
 """Ingestion: 100k InferenceX API rows through ``POST /v1/runs`` of a real ``tco serve``
-(granian, one worker, fresh SQLite file, shipped data loaded), and ``GET /v1/quotes`` latency on
+(uvicorn, one worker, fresh SQLite file, shipped data loaded), and ``GET /v1/quotes`` latency on
 the same server before and after. Target: the 100k rows queryable in under 15 s.
 
 The rows are the 435 shipped API rows (real measurements) re-dated 1..230 days earlier, so every
@@ -74,7 +74,7 @@ def quote_ms(conn: http.client.HTTPConnection, path: str) -> tuple[float, float]
 
 
 def peak_rss_mb(pid: int) -> float:
-    """Largest VmHWM of ``pid`` and its descendants (granian runs the app in a child)."""
+    """Largest VmHWM of ``pid`` and its descendants (with --workers N the app runs in children)."""
     peak, stack = 0, [pid]
     while stack:
         current = stack.pop()
@@ -151,7 +151,7 @@ def run() -> str:
     mb = sum(map(len, batches)) / 1e6
     lines = [
         f"{ROWS:,} InferenceX API rows ({mb:.0f} MB of JSON) in {len(batches)} sequential "
-        f"`POST /v1/runs` of {BATCH_ROWS:,} to a real `tco serve` (granian, 1 worker, SQLite "
+        f"`POST /v1/runs` of {BATCH_ROWS:,} to a real `tco serve` (uvicorn, 1 worker, SQLite "
         f"file, shipped data loaded), a fresh server per mode. Default: each post rebuilds the "
         f"frontier index before answering; `wait=false`: posts answer once stored and share "
         f"background rebuilds, the last one waits. Either way the clock stops when all rows are "

@@ -1,9 +1,9 @@
 """``tco serve`` as a real process on a free 127.0.0.1 port, for tests that need a socket, a
 second client process, or ``kill -9``.
 
-The server runs in its own process group: granian runs the app in a worker process under a
-supervisor even with one worker, so "kill the server" means the whole group (a SIGKILL to the
-supervisor alone would leave the worker serving, and writing).
+The server runs in its own process group: with ``--workers N`` uvicorn runs the app in worker
+processes under a supervisor, so "kill the server" means the whole group (a SIGKILL to the
+supervisor alone would leave the workers serving, and writing).
 """
 
 from __future__ import annotations
