@@ -2,12 +2,12 @@
 
 uvicorn rather than granian, measured side by side by ``make bench`` (tests/perf/bench_http.py:
 same app factory, same load generator, one worker, 2 shared cores). On ``GET /v1/quotes``, the
-route tco exists for, both serve the same requests/s (3,623 vs 3,542 in the README's run), and
-uvicorn spends less server CPU per quote request (277 vs 357 us; 257 vs 317 us in an earlier
-run): on a 2-core box that CPU is the capacity left for everything else. granian is faster only
-on the trivial ``/healthz`` (6,181 vs 5,105 req/s), where its Rust HTTP stack dominates a
-near-empty request. Start-up to the first 200 is alike (0.9 s). uvicorn is also the server
-litestar is tested against, and it stops cleanly on SIGTERM/SIGINT.
+route tco exists for, uvicorn served at least as many requests/s in every run (5,159 vs 4,269
+in the README's) while spending less server CPU per quote request (197 vs 300 us; 253-277 vs
+317-357 us in runs on a busier machine): on a 2-core box that CPU is the capacity left for
+everything else. granian is faster only on the near-empty ``/healthz``, where its Rust HTTP
+stack dominates. Start-up to the first 200 is alike (0.6-0.9 s). uvicorn is also the server
+litestar is tested against.
 """
 
 from __future__ import annotations
