@@ -15,7 +15,8 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
@@ -831,7 +832,7 @@ def _replace(
     if description is None:
         # A stale If-Match is answered by the store below (412), whatever description this is.
         description = read_table(store, name, None).description
-    try:
+    with _versioned_write_errors():
         table = store.replace_table(
             name,
             description,
@@ -840,11 +841,19 @@ def _replace(
             actor=api_key(request).name,
             request_id=request_id(request),
         )
+    return table_response(request, table)
+
+
+@contextmanager
+def _versioned_write_errors() -> Iterator[None]:
+    """The store's answers to a replace or delete, as problems: the table is gone (404) or the
+    If-Match version is not the current one any more (412)."""
+    try:
+        yield
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="name") from exc
     except PreconditionFailed as exc:
         raise ProblemException(412, f"If-Match: {exc}", field="If-Match") from exc
-    return table_response(request, table)
 
 
 @delete(
@@ -874,17 +883,13 @@ async def delete_table(
 def _delete(
     request: Request[Any, Any, Any], store: StoreDep, name: str, expected: int
 ) -> Response[None]:
-    try:
+    with _versioned_write_errors():
         tombstone = store.delete_table(
             name,
             expected_version=expected,
             actor=api_key(request).name,
             request_id=request_id(request),
         )
-    except NotFound as exc:
-        raise ProblemException(404, str(exc), field="name") from exc
-    except PreconditionFailed as exc:
-        raise ProblemException(412, f"If-Match: {exc}", field="If-Match") from exc
     return Response(content=None, status_code=204, headers={"X-Pricing-Version": str(tombstone)})
 
 
