@@ -200,8 +200,10 @@ def load_catalog(directory: Path | None = None) -> dict[str, Hardware]:
             display_name=row["display_name"],
             vendor=row["vendor"],
             memory_gb=_positive_float(memory_gb, where, "memory_gb") if memory_gb else None,
-            gpus_per_node=int(row["gpus_per_node"]),
-            scale_up_domain_gpus=int(row["scale_up_domain_gpus"]),
+            gpus_per_node=int(row["gpus_per_node"]) if row["gpus_per_node"] else None,
+            scale_up_domain_gpus=int(row["scale_up_domain_gpus"])
+            if row["scale_up_domain_gpus"]
+            else None,
             all_in_kw_per_gpu=_positive_float(kw, where, "all_in_kw_per_gpu") if kw else None,
             all_in_kw_source=_opt(row["all_in_kw_source"]),
             all_in_kw_source_date=_opt(row["all_in_kw_source_date"]),

@@ -216,6 +216,8 @@ def capacity(
     kw = kw_per_gpu = kw_source = None
     if hardware is None:
         notes.append(f"{hardware_key} is not in the hardware catalog: no nodes, racks or power")
+    elif hardware.gpus_per_node is None or hardware.scale_up_domain_gpus is None:
+        notes.append(f"nodes, racks: no sourced GPUs per node for {hardware.display_name}")
     else:
         gpus_per_node = hardware.gpus_per_node
         nodes = _ceil_div(gpus, gpus_per_node)
@@ -231,6 +233,7 @@ def capacity(
                 f"racks: not applicable, {hardware.display_name} scales up within one"
                 f" {gpus_per_node}-GPU node; rack size depends on your facility's kW per rack"
             )
+    if hardware is not None:
         if hardware.all_in_kw_per_gpu is None:
             notes.append(f"power: no sourced all-in kW per GPU for {hardware.display_name}")
         else:

@@ -10,8 +10,8 @@ class Hardware(msgspec.Struct, kw_only=True, frozen=True):
     display_name: str
     vendor: str
     memory_gb: float | None
-    gpus_per_node: int
-    scale_up_domain_gpus: int  # 8 for an HGX/OAM node, 72 for an NVL72 rack
+    gpus_per_node: int | None  # None where no source states it (PCIe cards: chassis-dependent)
+    scale_up_domain_gpus: int | None  # 8 for an HGX/OAM node, 72 for an NVL72 rack
     all_in_kw_per_gpu: float | None
     all_in_kw_source: str | None
     all_in_kw_source_date: str | None

@@ -146,6 +146,17 @@ def test_hardware_outside_the_catalog_gets_gpus_and_bill_only() -> None:
     assert c.notes == ["h100 is not in the hardware catalog: no nodes, racks or power"]
 
 
+def test_unsourced_node_size_gives_gpus_and_power_but_no_nodes() -> None:
+    """RTX PRO 6000: 0.975 kW per GPU is sourced, GPUs per server is not. 4,000 tok/s at 500
+    tok/s/GPU = 8 GPUs (one 8-GPU replica): 8 x 0.975 = 7.8 kW, nodes and racks absent."""
+    c = plan(OutputTokensPerSecond(value=4_000), hardware="rtx6000pro")
+    assert (c.gpus, c.nodes, c.racks) == (8, None, None)
+    assert c.all_in_kw == pytest.approx(7.8)
+    assert c.notes == [
+        "nodes, racks: no sourced GPUs per node for RTX PRO 6000 Blackwell Server Edition"
+    ]
+
+
 def test_vectorized_gpus_needed_matches_scalar() -> None:
     demand = ConcurrentUsers(value=500)
     conc = np.array([10.0, 64.0, np.nan])
