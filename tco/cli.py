@@ -10,14 +10,14 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
 from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
-from tco.tabular import compare_rows, quote_rows, rows_to_csv
+from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
 
 DEFAULT_DATABASE_URL = "sqlite:///var/tco.db"
 # --demand-<kind> options: QuoteRequest.demand kinds and their value types.
@@ -51,13 +51,17 @@ def _decode(kind: type, payload: dict[str, object], what: str):  # type: ignore[
         raise SystemExit(f"tco {what}: invalid arguments: {exc}") from exc
 
 
-def _print_quote(answer: QuoteResponse, fmt: str) -> None:
+def _emit_machine_format(answer: object, rows: Callable[[], list[Row]], fmt: str) -> bool:
+    """Print ``answer`` as JSON (the HTTP body) or CSV when asked; False for the table."""
     if fmt == "json":
         sys.stdout.buffer.write(encode_json(answer) + b"\n")
-        return
-    rows = quote_rows(answer)
-    if fmt == "csv":
-        sys.stdout.write(rows_to_csv(rows))
+    elif fmt == "csv":
+        sys.stdout.write(rows_to_csv(rows()))
+    return fmt in ("json", "csv")
+
+
+def _print_quote(answer: QuoteResponse, fmt: str) -> None:
+    if _emit_machine_format(answer, lambda: quote_rows(answer), fmt):
         return
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "
@@ -122,12 +126,8 @@ def _print_procurement(o: QuoteOption, api_price_id: str) -> None:
 
 
 def _print_compare(answer: CompareResponse, fmt: str) -> None:
-    if fmt == "json":
-        sys.stdout.buffer.write(encode_json(answer) + b"\n")
-        return
     rows = compare_rows(answer)
-    if fmt == "csv":
-        sys.stdout.write(rows_to_csv(rows))
+    if _emit_machine_format(answer, lambda: rows, fmt):
         return
     print(
         f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}"
