@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -34,6 +35,14 @@ class Method(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+
+# Plain ints for numpy: comparing an array with an IntEnum member takes a slow path.
+_INTERPOLATED, _CLAMPED_LOW, _EXTRAPOLATED, _UNREACHABLE = (
+    int(m)
+    for m in (Method.INTERPOLATED, Method.CLAMPED_LOW, Method.EXTRAPOLATED, Method.UNREACHABLE)
+)
+
 
 
 def pareto_indices(interactivity: FloatArray, tput: FloatArray) -> IntArray:
@@ -121,6 +130,27 @@ class Curves:
     def count(self) -> int:
         return int(self.starts.size)
 
+    @cached_property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @cached_property
+    def stacked(self) -> FloatArray:
+        """The columns as one (columns x knots) array, so one gather reads them all."""
+        return (
+            np.stack([self.columns[n] for n in self.names])
+            if self.names
+            else np.empty((0, self.x.size))
+        )
+
+    @cached_property
+    def stacked_tangents(self) -> FloatArray:
+        return (
+            np.stack([self.tangents(n) for n in self.names])
+            if self.names
+            else np.empty((0, self.x.size))
+        )
+
     def tangents(self, column: str) -> FloatArray:
         if column not in self._tangents:
             self._tangents[column] = steffen_tangents(
@@ -132,9 +162,12 @@ class Curves:
         """Per target and curve (shape targets x curves), the index of the first knot with
         x >= target (one past the curve's end when there is none)."""
         rank = np.searchsorted(self._ranks, targets, side="left")
-        curve_ids = np.arange(self.count, dtype=np.int64)
-        keys = curve_ids[None, :] * (self._ranks.size + 1) + rank[:, None]
-        return np.searchsorted(self._key, keys, side="left").astype(np.int64)
+        keys = self._curve_key_base[None, :] + rank[:, None]
+        return np.searchsorted(self._key, keys, side="left")
+
+    @cached_property
+    def _curve_key_base(self) -> IntArray:
+        return np.arange(self.count, dtype=np.int64) * (self._ranks.size + 1)
 
 
 @dataclass(frozen=True)
@@ -149,6 +182,28 @@ class Reading:
     weight: FloatArray  # position between lo and hi (0 at lo)
 
 
+@dataclass(frozen=True)
+class Grid:
+    """Every curve read at every target: the arrays of :class:`Reading`, one row per target."""
+
+    targets: list[float]
+    method: npt.NDArray[np.int8]  # (targets, curves)
+    values: dict[str, FloatArray]  # each (targets, curves)
+    lo: IntArray
+    hi: IntArray
+    weight: FloatArray
+
+    def row(self, i: int) -> Reading:
+        return Reading(
+            self.targets[i],
+            self.method[i],
+            {k: v[i] for k, v in self.values.items()},
+            self.lo[i],
+            self.hi[i],
+            self.weight[i],
+        )
+
+
 def read_at(
     curves: Curves,
     target: float,
@@ -157,8 +212,10 @@ def read_at(
     extrapolate: bool = False,
     positive: str | None = None,
 ) -> Reading:
-    """Read every curve at one target (see :func:`read_many`)."""
-    return read_many(curves, [target], interpolation, extrapolate=extrapolate, positive=positive)[0]
+    """Read every curve at one target (see :func:`read_grid`)."""
+    return read_grid(
+        curves, [target], interpolation, extrapolate=extrapolate, positive=positive
+    ).row(0)
 
 
 def read_many(
@@ -169,12 +226,26 @@ def read_many(
     extrapolate: bool = False,
     positive: str | None = None,
 ) -> list[Reading]:
+    """Read every curve at each target (see :func:`read_grid`), one :class:`Reading` per target."""
+    grid = read_grid(curves, targets, interpolation, extrapolate=extrapolate, positive=positive)
+    return [grid.row(i) for i in range(len(grid.targets))]
+
+
+def read_grid(
+    curves: Curves,
+    targets: Sequence[float],
+    interpolation: Interpolation = "linear",
+    *,
+    extrapolate: bool = False,
+    positive: str | None = None,
+) -> Grid:
     """Read every curve at every ``x = target``: each column's value there, never extrapolating
     unless asked (and then flagged). An extrapolation that drives column ``positive`` to zero or
     below is unreachable: a straight line past the last knot must not invent free throughput.
 
-    All targets are read in one pass of (targets x curves) arrays: numpy's per-call overhead,
-    not arithmetic, dominates at the sizes of a quote.
+    All targets and all columns are read in one pass of (columns x targets x curves) arrays:
+    numpy's per-call overhead, not arithmetic, dominates at the sizes of a quote, so the number of
+    numpy calls here does not depend on the number of targets, curves or columns.
     """
     starts, lengths = curves.starts, curves.lengths
     ends = starts + lengths - 1
@@ -187,52 +258,53 @@ def read_many(
     exact = ~past_end & (x[at_knot] == target)
     below = ~past_end & ~exact & (first_ge == starts)
     inside = ~past_end & ~exact & ~below
-    extrapolated = past_end & (lengths >= 2) if extrapolate else np.zeros_like(past_end)
-    interpolated = inside if interpolation != "measured" else np.zeros_like(inside)
     # "measured" answers inside the curve with the first knot that meets the target.
-    method = np.select(
-        [exact | (inside & ~interpolated), below, interpolated, extrapolated, past_end],
-        [
-            Method.MEASURED,
-            Method.CLAMPED_LOW,
-            Method.INTERPOLATED,
-            Method.EXTRAPOLATED,
-            Method.UNREACHABLE,
-        ],
-    ).astype(np.int8)
-    lo = np.select([interpolated, extrapolated, past_end], [first_ge - 1, ends - 1, -1], at_knot)
-    hi = np.select([extrapolated, past_end], [ends, -1], at_knot)
-    valid = method != Method.UNREACHABLE
-    safe_lo = np.where(valid, lo, 0)
-    safe_hi = np.where(valid, hi, 0)
-    x0, x1 = x[safe_lo], x[safe_hi]
+    interpolated = inside if interpolation != "measured" else np.zeros_like(inside)
+    # The flags are exclusive, so the method code is their weighted sum (bool views are free).
+    method = (
+        interpolated.view(np.int8) * _INTERPOLATED
+        + below.view(np.int8) * _CLAMPED_LOW
+        + past_end.view(np.int8) * _UNREACHABLE
+    )
+    lo = np.where(interpolated, first_ge - 1, at_knot)
+    hi = at_knot
+    if extrapolate:
+        extrapolated = past_end & (lengths >= 2)
+        method[extrapolated] = _EXTRAPOLATED
+        lo = np.where(extrapolated, ends - 1, lo)
+        hi = np.where(extrapolated, ends, hi)
+    # lo/hi are valid knot indices everywhere here; unreachable cells are blanked at the end.
+    x0, x1 = x[lo], x[hi]
     span = x1 - x0
     weight = np.divide(target - x0, span, out=np.zeros_like(x0), where=span != 0)
-    values: dict[str, FloatArray] = {}
-    cubic = interpolation == "monotone"
-    for name, y in curves.columns.items():
-        y0, y1 = y[safe_lo], y[safe_hi]
-        value = y0 + weight * (y1 - y0)
-        if cubic:
-            # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
-            m = curves.tangents(name)
-            t = weight
-            h00 = (1 + 2 * t) * (1 - t) ** 2
-            h10 = t * (1 - t) ** 2
-            h01 = t * t * (3 - 2 * t)
-            h11 = t * t * (t - 1)
-            hermite = h00 * y0 + h10 * span * m[safe_lo] + h01 * y1 + h11 * span * m[safe_hi]
-            value = np.where(method == Method.INTERPOLATED, hermite, value)
-        values[name] = np.where(valid, value, np.nan)
+    stacked = curves.stacked
+    y0, y1 = stacked.take(lo, axis=1), stacked.take(hi, axis=1)  # take: faster than [:, lo]
+    value = y0 + weight * (y1 - y0)
+    if interpolation == "monotone":
+        # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
+        m = curves.stacked_tangents
+        t = weight
+        h00 = (1 + 2 * t) * (1 - t) ** 2
+        h10 = t * (1 - t) ** 2
+        h01 = t * t * (3 - 2 * t)
+        h11 = t * t * (t - 1)
+        hermite = (
+            h00 * y0 + h10 * span * m.take(lo, axis=1) + h01 * y1 + h11 * span * m.take(hi, axis=1)
+        )
+        value = np.where(method == _INTERPOLATED, hermite, value)
+    names = curves.names
     if positive is not None:
-        impossible = (method == Method.EXTRAPOLATED) & ~(values[positive] > 0)
-        if impossible.any():
-            method[impossible] = Method.UNREACHABLE
-            lo[impossible] = -1
-            hi[impossible] = -1
-            for column in values.values():
-                column[impossible] = np.nan
-    return [
-        Reading(float(t), method[i], {k: v[i] for k, v in values.items()}, lo[i], hi[i], weight[i])
-        for i, t in enumerate(tt)
-    ]
+        impossible = (method == _EXTRAPOLATED) & ~(value[names.index(positive)] > 0)
+        method[impossible] = _UNREACHABLE
+    unreachable = method == _UNREACHABLE
+    value = np.where(unreachable, np.nan, value)
+    lo = np.where(unreachable, -1, lo)
+    hi = np.where(unreachable, -1, hi)
+    return Grid(
+        [float(t) for t in tt],
+        method,
+        dict(zip(names, value, strict=True)),
+        lo,
+        hi,
+        weight,
+    )

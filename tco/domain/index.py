@@ -131,8 +131,9 @@ class WorkloadIndex:
         return self.groups["latest_date"].max()  # type: ignore[return-value]
 
     @cached_property
-    def memo(self) -> dict[tuple[str, int], Any]:
-        """Per-curve answer fragments (recipe info, labels) that never change for this index."""
+    def memo(self) -> dict[str, Any]:
+        """Answer fragments (recipe info, knots as answer structs) that never change for this
+        index, kept by the code that makes them."""
         return {}
 
     @cached_property

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 import numpy as np
@@ -30,8 +30,8 @@ from tco.domain.capacity import (
 )
 from tco.domain.catalog import Hardware
 from tco.domain.errors import InvalidRequest
-from tco.domain.frontier import FloatArray, Interpolation, Method, Reading, read_many
-from tco.domain.index import FrontierIndex, Pooling, WorkloadIndex
+from tco.domain.frontier import FloatArray, Grid, Interpolation, Method, read_grid
+from tco.domain.index import KNOT_FIELDS, FrontierIndex, Pooling, WorkloadIndex
 from tco.domain.owned import OwnedTcoBreakdown
 from tco.domain.pricing import Offer, PricingTable
 from tco.domain.procurement import (
@@ -45,6 +45,7 @@ from tco.domain.procurement import (
 )
 
 TokenBasis = Literal["total", "output", "input"]
+MethodLabel = Literal["measured", "interpolated", "clamped_low", "extrapolated"]
 SECONDS_PER_HOUR = 3600.0
 
 # Realistic bounds: a divisor never gets near zero, a list never gets unbounded.
@@ -123,7 +124,7 @@ class Knot(msgspec.Struct, kw_only=True, frozen=True):
 
 
 class OperatingPoint(msgspec.Struct, kw_only=True, frozen=True):
-    method: Literal["measured", "interpolated", "clamped_low", "extrapolated"]
+    method: MethodLabel
     interpolation: Interpolation
     interactivity: float
     tput_per_gpu: float
@@ -326,31 +327,46 @@ def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
 
 
 class _Priced:
-    """Offers grouped by hardware as arrays, cheapest first within each hardware."""
+    """Offers sorted by (hardware, price), and per curve its hardware's run of offers, cheapest
+    first: ``first_offer`` (-1 when the hardware has none) and ``offer_count``."""
 
-    def __init__(self, offers: Sequence[Offer], hardware_of_curve: np.ndarray) -> None:
-        order = sorted(
-            range(len(offers)),
-            key=lambda i: (
-                offers[i].hardware,
-                offers[i].usd_per_gpu_hour,
-                offers[i].provider,
-                offers[i].kind,
-            ),
+    def __init__(self, offers: Sequence[Offer], wl: WorkloadIndex) -> None:
+        self.offers = sorted(
+            offers, key=lambda o: (o.hardware, o.usd_per_gpu_hour, o.provider, o.kind)
         )
-        self.offers = [offers[i] for i in order]
-        self.price = np.array([o.usd_per_gpu_hour for o in self.offers], dtype=np.float64)
-        offer_hw = np.array([o.hardware for o in self.offers], dtype=str)
-        names, first, counts = np.unique(offer_hw, return_index=True, return_counts=True)
-        # Vectorized per-curve lookup of "its hardware's offers" (thousands of curves per quote).
-        pos = np.minimum(np.searchsorted(names, hardware_of_curve), max(names.size - 1, 0))
-        found = (
-            (names[pos] == hardware_of_curve)
-            if names.size
-            else np.zeros(hardware_of_curve.size, dtype=bool)
+        self.price = [o.usd_per_gpu_hour for o in self.offers]
+        runs: dict[str, tuple[int, int]] = {}
+        for i, o in enumerate(self.offers):
+            first, count = runs.get(o.hardware, (i, 0))
+            runs[o.hardware] = (first, count + 1)
+        no_offer = (-1, 0)
+        first_of_hw = np.array([runs.get(h, no_offer)[0] for h in wl.hardware_names], np.int64)
+        count_of_hw = np.array([runs.get(h, no_offer)[1] for h in wl.hardware_names], np.int64)
+        cheapest_of_hw = np.array(
+            [self.price[runs[h][0]] if h in runs else 0.0 for h in wl.hardware_names]
         )
-        self.first_offer = np.where(found, first[pos] if names.size else -1, -1).astype(np.int64)
-        self.offer_count = np.where(found, counts[pos] if names.size else 0, 0).astype(np.int64)
+        self.first_offer = first_of_hw[wl.hardware_code]
+        self.offer_count = count_of_hw[wl.hardware_code]
+        self.cheapest_price = cheapest_of_hw[wl.hardware_code]  # 0 where there is no offer
+        self._infos: list[OfferInfo | None] = [None] * len(self.offers)
+
+    def infos(self, used: Iterable[int]) -> list[OfferInfo]:
+        """Answer structs by offer index; those of ``used`` are made (once per request), the
+        others are None and must not be read."""
+        for o in used:
+            if self._infos[o] is None:
+                offer = self.offers[o]
+                self._infos[o] = OfferInfo(
+                    provider=offer.provider,
+                    kind=offer.kind,
+                    usd_per_gpu_hour=offer.usd_per_gpu_hour,
+                    region=offer.region,
+                    source=offer.source,
+                    source_date=offer.source_date,
+                    notes=offer.notes,
+                    owned_tco=owned_breakdown(offer),
+                )
+        return cast("list[OfferInfo]", self._infos)
 
 
 def _priced(offer: Offer) -> Offer:
@@ -391,28 +407,27 @@ def quote(
         else (None, 0.0)
     )
     proc = _Procurement(catalog or {}, api_price, cache_hit_share)
-    known_hw = set(wl.groups["hardware"].to_list()) | {o.hardware for o in table.offers}
-    for hw in request.price_overrides:
-        if hw not in known_hw:
-            raise InvalidRequest(
-                "price_overrides", f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})"
-            )
-    offers = effective_offers(table, request.price_overrides)
-    priced = _Priced(offers, wl.hardware)
+    if request.price_overrides:
+        known_hw = set(wl.hardware_names) | {o.hardware for o in table.offers}
+        for hw in request.price_overrides:
+            if hw not in known_hw:
+                raise InvalidRequest(
+                    "price_overrides",
+                    f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})",
+                )
+    priced = _Priced(effective_offers(table, request.price_overrides), wl)
     mask = (
         _filter_mask(wl.groups, request)
         if _has_filters(request)
         else np.ones(wl.curves.count, dtype=bool)
     )
-    group_rows = wl.group_rows
-    readings = read_many(
+    grid = read_grid(
         wl.curves,
         request.targets,
         request.interpolation,
         extrapolate=request.extrapolate,
         positive="tput_per_gpu",
     )
-    targets = [_quote_target(wl, group_rows, priced, mask, request, r, proc) for r in readings]
     return QuoteResponse(
         assumptions=Assumptions(
             model=request.model,
@@ -433,7 +448,7 @@ def quote(
             api_price=api_price,
             api_cache_hit_share=None if api_price is None else cache_hit_share,
         ),
-        targets=targets,
+        targets=_quote_targets(wl, priced, mask, request, grid, proc),
     )
 
 
@@ -447,163 +462,236 @@ def _no_workload_reason(index: FrontierIndex, request: QuoteRequest) -> str:
 
 
 _UNREACHABLE_LISTED = 50
+_UNREACHABLE = int(Method.UNREACHABLE)  # a plain int: numpy compares it faster than an IntEnum
 _EXCLUDED_LISTED = 50
 
 
-def _label(wl: WorkloadIndex, c: int) -> str:
-    key = ("label", c)
-    if key not in wl.memo:
-        wl.memo[key] = recipe_label(wl.group_rows[c])
-    return wl.memo[key]  # type: ignore[no-any-return]
+class _Parts:
+    """Answer fragments of one workload index that only change with the index, made once on its
+    first quote and shared by every answer: per-curve recipe info and unreachable entries, the
+    frontier knots as answer structs, and the curve orders a quote groups and lists by."""
+
+    def __init__(self, wl: WorkloadIndex) -> None:
+        n = wl.curves.count
+        self.curve_ids: list[str] = wl.groups["curve_id"].to_list()
+        self.infos = [recipe_info(row) for row in wl.groups.to_dicts()]
+        self.unreachable = [
+            UnreachableRecipe(
+                recipe_id=i.recipe_id,
+                label=i.label,
+                hardware=i.hardware,
+                max_interactivity=i.max_interactivity,
+            )
+            for i in self.infos
+        ]
+        self.knots = [
+            Knot(
+                interactivity=float(x),
+                tput_per_gpu=float(tput),
+                conc=int(conc),
+                date=date,
+                source=str(source),
+                recipe_id=str(recipe_id),
+                framework_version=version,
+                image=image,
+            )
+            for x, tput, conc, date, source, recipe_id, version, image in wl.knots.select(
+                KNOT_FIELDS
+            ).iter_rows()
+        ]
+        # Curves grouped by hardware (ascending curve index within a group), for the cheapest
+        # recipe per hardware; and by max interactivity, highest first, for the unreachable list.
+        self.by_hardware = np.argsort(wl.hardware_code, kind="stable")
+        codes = wl.hardware_code[self.by_hardware]
+        self.hardware_starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+        self.hardware_sizes = np.diff(np.r_[self.hardware_starts, n])
+        self.by_reach = np.argsort(-wl.max_interactivity, kind="stable")
+
+    @staticmethod
+    def of(wl: WorkloadIndex) -> _Parts:
+        parts: _Parts | None = wl.memo.get("quote_parts")
+        if parts is None:
+            parts = wl.memo["quote_parts"] = _Parts(wl)
+        return parts
 
 
-def _recipe_info(wl: WorkloadIndex, c: int) -> RecipeInfo:
-    key = ("info", c)
-    if key not in wl.memo:
-        wl.memo[key] = recipe_info(wl.group_rows[c])
-    return wl.memo[key]  # type: ignore[no-any-return]
-
-
-def _unreachable(wl: WorkloadIndex, c: int) -> UnreachableRecipe:
-    key = ("unreachable", c)
-    if key not in wl.memo:
-        row = wl.group_rows[c]
-        wl.memo[key] = UnreachableRecipe(
-            recipe_id=str(row["curve_id"]),
-            label=_label(wl, c),
-            hardware=str(row["hardware"]),
-            max_interactivity=float(row["max_interactivity"]),
-        )
-    return wl.memo[key]  # type: ignore[no-any-return]
-
-
-def _quote_target(
+def _quote_targets(
     wl: WorkloadIndex,
-    group_rows: list[dict[str, object]],
     priced: _Priced,
     mask: np.ndarray,
     request: QuoteRequest,
-    reading: Reading,
+    grid: Grid,
     proc: _Procurement,
-) -> TargetQuote:
-    basis = reading.values[_BASIS_COLUMN[request.token_basis]]
-    reachable = reading.method != Method.UNREACHABLE
+) -> list[TargetQuote]:
+    """Every target at once: eligibility, costs, the top recipes, the cheapest recipe per
+    hardware and the unreachable ones are (targets x curves) array operations; Python then only
+    assembles the few options each answer lists."""
+    parts = _Parts.of(wl)
+    n_targets, n_curves = grid.method.shape
+    basis = grid.values[_BASIS_COLUMN[request.token_basis]]
+    reachable = grid.method != _UNREACHABLE
     has_price = priced.offer_count > 0
     has_basis = np.isfinite(basis) & (basis > 0)
-    ttft_ok = np.ones_like(mask)
+    eligible = reachable & has_basis & (mask & has_price)
+    ttft_ok = None
     if request.max_ttft_s is not None:
-        ttft_ok = (
-            reading.values["ttft_s"] <= request.max_ttft_s
-        )  # NaN (unpublished) fails: said below
-    eligible = mask & reachable & has_price & has_basis & ttft_ok
-    best_cost = np.full(mask.size, np.inf)
-    cheapest_price = (
-        priced.price[np.maximum(priced.first_offer, 0)]
-        if priced.price.size
-        else np.zeros(mask.size)
-    )
-    best_cost[eligible] = usd_per_million_tokens(
-        cheapest_price[eligible], basis[eligible], request.utilization
+        ttft_ok = grid.values["ttft_s"] <= request.max_ttft_s  # NaN (unpublished) fails: said below
+        eligible &= ttft_ok
+    tput = np.where(eligible, basis, 1.0)  # ineligible cells: any positive value, masked below
+    best_cost = np.where(
+        eligible, usd_per_million_tokens(priced.cheapest_price, tput, request.utilization), np.inf
     )
 
     # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
-    k = min(request.top, int(eligible.sum()))
-    top_curves = _smallest(best_cost, k)
-    pairs: list[tuple[float, str, int, int]] = []
-    for c in top_curves:
-        start, count = int(priced.first_offer[c]), int(priced.offer_count[c])
-        for o in range(start, start + count):
-            cost = float(usd_per_million_tokens(priced.price[o], basis[c], request.utilization))
-            pairs.append((cost, str(group_rows[c]["curve_id"]), int(c), o))
-    pairs.sort()
-    pairs = pairs[:k]
-    cheapest_cost = pairs[0][0] if pairs else None
-    ops: dict[int, OperatingPoint] = {}  # one operating point per curve, shared by its options
-    options = [
-        _option(wl, ops, priced, reading, request, proc, c, o, cost, cheapest_cost or cost, rank)
-        for rank, (cost, _, c, o) in enumerate(pairs, 1)
-    ]
-
-    def at_cheapest_offer(c: int) -> QuoteOption:
-        """Recipe ``c`` priced at its hardware's cheapest offer (rank 0: outside the top list)."""
-        cost = float(best_cost[c])
-        offer = int(priced.first_offer[c])
-        return _option(
-            wl, ops, priced, reading, request, proc, c, offer, cost, cheapest_cost or cost, 0
-        )
-
-    # The cheapest eligible recipe of each hardware: sort by (hardware, cost), keep group heads.
-    candidates = np.nonzero(eligible)[0]
-    order = candidates[np.lexsort((best_cost[candidates], wl.hardware_code[candidates]))]
-    codes = wl.hardware_code[order]
-    heads = order[np.concatenate(([True], codes[1:] != codes[:-1]))] if order.size else order
-    per_hw = sorted(
-        (at_cheapest_offer(int(c)) for c in heads), key=lambda o: o.usd_per_million_tokens
+    k = min(request.top, n_curves)
+    if k < n_curves:
+        top = np.argpartition(best_cost, k - 1, axis=1)[:, :k]
+    else:
+        top = np.broadcast_to(np.arange(n_curves), (n_targets, n_curves))
+    top = np.take_along_axis(
+        top, np.argsort(np.take_along_axis(best_cost, top, axis=1), axis=1, kind="stable"), axis=1
     )
-    for_demand = None
+    n_top = np.minimum(eligible.sum(axis=1), k).tolist()
+    top_basis = np.take_along_axis(basis, top, axis=1).tolist()
+
+    # The cheapest eligible recipe of each hardware: per hardware group, the first curve at the
+    # group's minimum cost (the lowest curve index on a tie).
+    grouped = best_cost[:, parts.by_hardware]
+    group_min = np.minimum.reduceat(grouped, parts.hardware_starts, axis=1)
+    at_min = (grouped == np.repeat(group_min, parts.hardware_sizes, axis=1)) & np.isfinite(grouped)
+    first = np.minimum.reduceat(
+        np.where(at_min, np.arange(n_curves), n_curves), parts.hardware_starts, axis=1
+    )
+    heads = parts.by_hardware[np.minimum(first, n_curves - 1)]
+
+    for_demand: list[int | None] = [None] * n_targets
     if request.demand is not None:
-        c_bill = _cheapest_for_demand(
-            wl, reading, request, request.demand, eligible, cheapest_price
+        for_demand = _cheapest_for_demand(
+            wl, grid, request, request.demand, eligible, priced.cheapest_price
         )
-        if c_bill is not None:
-            for_demand = at_cheapest_offer(c_bill)
 
-    unreachable_idx = np.nonzero(mask & ~reachable)[0]
-    order = unreachable_idx[np.argsort(-wl.max_interactivity[unreachable_idx], kind="stable")]
-    unreachable = [_unreachable(wl, int(i)) for i in order[:_UNREACHABLE_LISTED]]
-    excluded: list[ExcludedRecipe] = []
-    excluded_total = 0
-    reasons = (
-        (~has_price, "no offer for this hardware in pricing table (or overrides)"),
-        (~has_basis, f"{request.token_basis} throughput not published by the source"),
-        (~ttft_ok, f"TTFT above max_ttft_s={request.max_ttft_s} or not published"),
-    )
-    seen = ~(mask & reachable)
-    for bad, reason in reasons:
-        idx = np.nonzero(bad & ~seen)[0]
-        seen |= bad
-        excluded_total += int(idx.size)
-        for i in idx[: max(0, _EXCLUDED_LISTED - len(excluded))]:
-            excluded.append(
-                ExcludedRecipe(
-                    recipe_id=str(group_rows[i]["curve_id"]),
-                    label=_label(wl, int(i)),
-                    hardware=str(group_rows[i]["hardware"]),
-                    reason=reason,
-                )
+    unreachable = mask & ~reachable
+    unreachable_total = unreachable.sum(axis=1).tolist()
+    unreachable_by_reach = unreachable[:, parts.by_reach]
+    excluded: list[tuple[list[ExcludedRecipe], int]] = [([], 0)] * n_targets
+    if (mask & reachable & ~eligible).any():
+        excluded = _excluded(parts, request, mask, reachable, has_price, has_basis, ttft_ok)
+
+    # Which options each target lists, as (target, curve, offer, cost, cheapest cost, rank):
+    # its top list, then the cheapest recipe per hardware, then the cheapest for the demand.
+    # Rank 0 marks an option outside the top list.
+    first_offer, offer_count = priced.first_offer.tolist(), priced.offer_count.tolist()
+    head_lists = [  # per target, (cost, hardware group, curve): cheapest first, ties in hardware order
+        sorted(zip(g, range(len(g)), h, strict=True))
+        for g, h in zip(group_min.tolist(), heads.tolist(), strict=True)
+    ]
+    specs: list[_Spec] = []
+    layout: list[tuple[int, int, int, int]] = []  # per target, where its three parts end in specs
+    for t in range(n_targets):
+        pairs: list[tuple[float, str, int, int]] = []
+        for c, b in zip(top[t, : n_top[t]].tolist(), top_basis[t], strict=False):
+            for o in range(first_offer[c], first_offer[c] + offer_count[c]):
+                cost = usd_per_million_tokens(priced.price[o], b, request.utilization)
+                pairs.append((cost, parts.curve_ids[c], c, o))  # type: ignore[arg-type]
+        pairs.sort()
+        pairs = pairs[: n_top[t]]
+        cheapest = pairs[0][0] if pairs else math.inf
+        begin = len(specs)
+        specs += [(t, c, o, cost, cheapest, rank) for rank, (cost, _, c, o) in enumerate(pairs, 1)]
+        end_top = len(specs)
+        specs += [
+            (t, c, first_offer[c], cost, cheapest, 0)
+            for cost, _, c in head_lists[t]
+            if cost != math.inf
+        ]
+        end_hw = len(specs)
+        c_bill = for_demand[t]
+        if c_bill is not None:
+            specs.append((t, c_bill, first_offer[c_bill], float(best_cost[t, c_bill]), cheapest, 0))
+        layout.append((begin, end_top, end_hw, len(specs)))
+    built = _options(parts, priced, grid, specs, request, proc)
+    answers = []
+    for t, (begin, end_top, end_hw, end) in enumerate(layout):
+        listed = parts.by_reach[unreachable_by_reach[t]][:_UNREACHABLE_LISTED].tolist()
+        answers.append(
+            TargetQuote(
+                target_interactivity=grid.targets[t],
+                cheapest=built[begin] if end_top > begin else None,
+                options=built[begin:end_top],
+                cheapest_per_hardware=built[end_top:end_hw],
+                unreachable=[parts.unreachable[c] for c in listed],
+                unreachable_total=unreachable_total[t],
+                excluded=excluded[t][0],
+                excluded_total=excluded[t][1],
+                cheapest_for_demand=built[end_hw] if end > end_hw else None,
             )
-    return TargetQuote(
-        target_interactivity=reading.target,
-        cheapest=options[0] if options else None,
-        options=options,
-        cheapest_per_hardware=per_hw,
-        unreachable=unreachable,
-        unreachable_total=int(unreachable_idx.size),
-        excluded=excluded,
-        excluded_total=excluded_total,
-        cheapest_for_demand=for_demand,
-    )
+        )
+    return answers
+
+
+def _excluded(
+    parts: _Parts,
+    request: QuoteRequest,
+    mask: np.ndarray,
+    reachable: np.ndarray,
+    has_price: np.ndarray,
+    has_basis: np.ndarray,
+    ttft_ok: np.ndarray | None,
+) -> list[tuple[list[ExcludedRecipe], int]]:
+    """Per target, the recipes that pass the filters and reach the target but are not eligible,
+    each with its first reason (at most ``_EXCLUDED_LISTED`` listed), and their count."""
+    n_targets = reachable.shape[0]
+    candidates = mask & reachable
+    reasons = [
+        (
+            np.broadcast_to(~has_price, reachable.shape),
+            "no offer for this hardware in pricing table (or overrides)",
+        ),
+        (~has_basis, f"{request.token_basis} throughput not published by the source"),
+    ]
+    if ttft_ok is not None:
+        reasons.append((~ttft_ok, f"TTFT above max_ttft_s={request.max_ttft_s} or not published"))
+    answers = []
+    for t in range(n_targets):
+        listed: list[ExcludedRecipe] = []
+        total = 0
+        seen = ~candidates[t]
+        for bad, reason in reasons:
+            idx = np.flatnonzero(bad[t] & ~seen)
+            seen = seen | bad[t]
+            total += int(idx.size)
+            for c in idx[: max(0, _EXCLUDED_LISTED - len(listed))].tolist():
+                info = parts.infos[c]
+                listed.append(
+                    ExcludedRecipe(
+                        recipe_id=info.recipe_id,
+                        label=info.label,
+                        hardware=info.hardware,
+                        reason=reason,
+                    )
+                )
+        answers.append((listed, total))
+    return answers
 
 
 def _cheapest_for_demand(
     wl: WorkloadIndex,
-    reading: Reading,
+    grid: Grid,
     request: QuoteRequest,
     demand: Demand,
     eligible: np.ndarray,
     cheapest_price: FloatArray,
-) -> int | None:
-    """The eligible curve whose whole replicas, at its cheapest offer, cost least per month."""
+) -> list[int | None]:
+    """Per target, the eligible curve whose whole replicas, at its cheapest offer, cost least
+    per month."""
+    n_targets = eligible.shape[0]
     if "gpus_per_replica" not in wl.groups.columns:  # pooling=series: no replica size
-        return None
-    key = ("gpus_per_replica", -1)
-    if key not in wl.memo:
-        wl.memo[key] = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    gpr: FloatArray = wl.memo[key]
+        return [None] * n_targets
+    gpr = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     needed = gpus_needed(
         demand,
-        output_tput_per_gpu=reading.values["output_tput_per_gpu_all"],
-        conc=reading.values["conc"],
+        output_tput_per_gpu=grid.values["output_tput_per_gpu_all"],
+        conc=grid.values["conc"],
         gpus_per_replica=gpr,
         osl=request.osl,
         utilization=request.utilization,
@@ -612,42 +700,107 @@ def _cheapest_for_demand(
         gpus = whole_replicas(np.asarray(needed, dtype=np.float64), gpr) * gpr
         bill = gpus * HOURS_PER_MONTH * cheapest_price
     ok = eligible & np.isfinite(bill) & (bill > 0)
-    if not ok.any():
-        return None
-    return int(np.flatnonzero(ok)[np.argmin(bill[ok])])
+    best = np.argmin(np.where(ok, bill, np.inf), axis=1)
+    return [int(c) if ok[t, c] else None for t, c in enumerate(best.tolist())]
 
 
-def _smallest(values: FloatArray, k: int) -> list[int]:
-    if k <= 0:
-        return []
-    candidates = np.argpartition(values, k - 1)[:k] if k < values.size else np.arange(values.size)
-    return [int(i) for i in candidates[np.argsort(values[candidates], kind="stable")]]
+_METHOD_LABELS = cast("list[MethodLabel]", [m.label for m in Method])  # by Method value
+_ON_KNOT = (Method.MEASURED, Method.CLAMPED_LOW)  # the operating point is a measured knot
+_Spec = tuple[int, int, int, float, float, int]  # target, curve, offer, cost, cheapest cost, rank
 
 
-def _option(
-    wl: WorkloadIndex,
-    ops: dict[int, OperatingPoint],
+def _none_if_unpublished(values: FloatArray) -> list[float | None]:
+    out = values.astype(object)
+    out[~np.isfinite(values)] = None
+    return out.tolist()  # type: ignore[no-any-return]
+
+
+def _options(
+    parts: _Parts,
     priced: _Priced,
-    reading: Reading,
+    grid: Grid,
+    specs: list[_Spec],
     request: QuoteRequest,
     proc: _Procurement,
-    c: int,
-    o: int,
-    cost: float,
-    cheapest_cost: float,
-    rank: int,
-) -> QuoteOption:
-    offer = priced.offers[o]
-    if c not in ops:
-        ops[c] = operating_point(wl, reading, c, request.interpolation)
-    output_tput = float(reading.values["output_tput_per_gpu_all"][c])
-    has_output = bool(np.isfinite(output_tput) and output_tput > 0)
-    per_1k = (
-        usd_per_1k_requests(offer.usd_per_gpu_hour, output_tput, request.osl, request.utilization)
-        if has_output
-        else None
-    )
-    recipe = _recipe_info(wl, c)
+) -> list[QuoteOption]:
+    """The listed options. Each distinct (target, curve) gets one operating point, shared by
+    the options that use it; its values are fetched from the grid in one gather."""
+    at = {(t, c): i for i, (t, c) in enumerate(dict.fromkeys((s[0], s[1]) for s in specs))}
+    tt = np.fromiter((t for t, _ in at), dtype=np.int64, count=len(at))
+    cc = np.fromiter((c for _, c in at), dtype=np.int64, count=len(at))
+    v = grid.values
+    knots_of, targets = parts.knots, grid.targets
+    ops = [
+        OperatingPoint(
+            method=_METHOD_LABELS[method],
+            interpolation=request.interpolation,
+            interactivity=knots[0].interactivity if method in _ON_KNOT else targets[t],
+            tput_per_gpu=tput,
+            output_tput_per_gpu=output,
+            input_tput_per_gpu=input_,
+            conc=conc,
+            ttft_s=ttft,
+            tpot_s=tpot,
+            knots=knots,
+        )
+        for t, method, knots, tput, output, input_, conc, ttft, tpot in zip(
+            tt.tolist(),
+            grid.method[tt, cc].tolist(),
+            [
+                [knots_of[lo]] if lo == hi else [knots_of[min(lo, hi)], knots_of[max(lo, hi)]]
+                for lo, hi in zip(grid.lo[tt, cc].tolist(), grid.hi[tt, cc].tolist(), strict=True)
+            ],
+            v["tput_per_gpu"][tt, cc].tolist(),
+            _none_if_unpublished(v["output_tput_per_gpu_all"][tt, cc]),
+            _none_if_unpublished(v["input_tput_per_gpu_all"][tt, cc]),
+            v["conc"][tt, cc].tolist(),
+            _none_if_unpublished(v["ttft_s"][tt, cc]),
+            _none_if_unpublished(v["tpot_s"][tt, cc]),
+            strict=True,
+        )
+    ]
+    osl, utilization = request.osl, request.utilization
+    infos, offer_infos = parts.infos, priced.infos({s[2] for s in specs})
+    options = []
+    for t, c, o, cost, cheapest, rank in specs:
+        op = ops[at[(t, c)]]
+        price = priced.price[o]
+        output_tput = op.output_tput_per_gpu
+        cheapest_cost = cost if cheapest == math.inf else cheapest
+        recipe = infos[c]
+        options.append(
+            QuoteOption(
+                rank=rank,
+                hardware=recipe.hardware,
+                recipe=recipe,
+                offer=offer_infos[o],
+                operating_point=op,
+                usd_per_million_tokens=cost,
+                usd_per_1k_requests=None  # the source did not publish output throughput
+                if output_tput is None or output_tput <= 0
+                else usd_per_1k_requests(price, output_tput, osl, utilization),
+                ratio_to_cheapest=cost / cheapest_cost,
+                break_even_usd_per_gpu_hour=price * cheapest_cost / cost,
+            )
+        )
+    if request.demand is not None or proc.api_price is not None:
+        options = [
+            msgspec.structs.replace(
+                option, **_procurement(option, priced.offers[s[2]], request, proc)
+            )
+            for option, s in zip(options, specs, strict=True)
+        ]
+    return options
+
+
+def _procurement(
+    option: QuoteOption, offer: Offer, request: QuoteRequest, proc: _Procurement
+) -> dict[str, Any]:
+    """Capacity for the request's demand and the comparison with its API price."""
+    op, recipe = option.operating_point, option.recipe
+    output_tput = op.output_tput_per_gpu
+    if output_tput is not None and output_tput <= 0:
+        output_tput = None
     cap, cap_reason = None, None
     if request.demand is not None and request.pooling == "series":
         cap_reason = "pooling=series pools several topologies: no single replica size (use recipe)"
@@ -655,8 +808,8 @@ def _option(
         try:
             cap = capacity(
                 request.demand,
-                output_tput_per_gpu=output_tput if has_output else None,
-                conc=float(reading.values["conc"][c]),
+                output_tput_per_gpu=output_tput,
+                conc=op.conc,
                 gpus_per_replica=recipe.gpus_per_replica,
                 osl=request.osl,
                 utilization=request.utilization,
@@ -666,14 +819,15 @@ def _option(
             )
         except CapacityUnavailable as exc:
             cap_reason = exc.reason
-    api = (
-        compare_with_api(
+    api = None
+    if proc.api_price is not None:
+        api = compare_with_api(
             proc.api_price,
             proc.cache_hit_share,
             isl=request.isl,
             osl=request.osl,
             usd_per_gpu_hour=offer.usd_per_gpu_hour,
-            output_tput_per_gpu=output_tput if has_output else None,
+            output_tput_per_gpu=output_tput,
             utilization=request.utilization,
             requests_per_s=None
             if request.demand is None
@@ -681,85 +835,14 @@ def _option(
                 request.demand,
                 osl=request.osl,
                 output_tok_s_per_user=(
-                    output_tput * recipe.gpus_per_replica / ops[c].conc
-                    if has_output and recipe.gpus_per_replica is not None
+                    output_tput * recipe.gpus_per_replica / op.conc
+                    if output_tput is not None and recipe.gpus_per_replica is not None
                     else None
                 ),
             ),
             self_hosted_usd_per_month=None if cap is None else cap.usd_per_month,
         )
-        if proc.api_price is not None
-        else None
-    )
-    return QuoteOption(
-        rank=rank,
-        hardware=offer.hardware,
-        recipe=recipe,
-        offer=OfferInfo(
-            provider=offer.provider,
-            kind=offer.kind,
-            usd_per_gpu_hour=offer.usd_per_gpu_hour,
-            region=offer.region,
-            source=offer.source,
-            source_date=offer.source_date,
-            notes=offer.notes,
-            owned_tco=owned_breakdown(offer),
-        ),
-        operating_point=ops[c],
-        usd_per_million_tokens=cost,
-        usd_per_1k_requests=per_1k,
-        ratio_to_cheapest=cost / cheapest_cost,
-        break_even_usd_per_gpu_hour=offer.usd_per_gpu_hour * cheapest_cost / cost,
-        capacity=cap,
-        capacity_unavailable=cap_reason,
-        api_comparison=api,
-    )
-
-
-def _opt_float(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _knot(wl: WorkloadIndex, i: int) -> Knot:
-    key = ("knot", i)
-    if key not in wl.memo:
-        r = wl.knot_rows[i]
-        wl.memo[key] = Knot(
-            interactivity=float(r["interactivity"]),
-            tput_per_gpu=float(r["tput_per_gpu"]),
-            conc=int(r["conc"]),
-            date=r["date"],
-            source=str(r["source"]),
-            recipe_id=str(r["recipe_id"]),
-            framework_version=r["framework_version"],
-            image=r["image"],
-        )
-    return wl.memo[key]  # type: ignore[no-any-return]
-
-
-_METHOD_LABELS = [m.label for m in Method]
-
-
-def operating_point(
-    wl: WorkloadIndex, reading: Reading, c: int, interpolation: Interpolation
-) -> OperatingPoint:
-    method = int(reading.method[c])
-    lo, hi = int(reading.lo[c]), int(reading.hi[c])
-    knots = [_knot(wl, lo)] if lo == hi else [_knot(wl, i) for i in sorted((lo, hi))]
-    values = reading.values
-    on_knot = method in (Method.MEASURED, Method.CLAMPED_LOW)
-    return OperatingPoint(
-        method=_METHOD_LABELS[method],  # type: ignore[arg-type]
-        interpolation=interpolation,
-        interactivity=knots[0].interactivity if on_knot else reading.target,
-        tput_per_gpu=float(values["tput_per_gpu"][c]),
-        output_tput_per_gpu=_opt_float(float(values["output_tput_per_gpu_all"][c])),
-        input_tput_per_gpu=_opt_float(float(values["input_tput_per_gpu_all"][c])),
-        conc=float(values["conc"][c]),
-        ttft_s=_opt_float(float(values["ttft_s"][c])),
-        tpot_s=_opt_float(float(values["tpot_s"][c])),
-        knots=knots,
-    )
+    return {"capacity": cap, "capacity_unavailable": cap_reason, "api_comparison": api}
 
 
 def recipe_info(row: Mapping[str, object]) -> RecipeInfo:
