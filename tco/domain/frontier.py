@@ -44,7 +44,6 @@ _INTERPOLATED, _CLAMPED_LOW, _EXTRAPOLATED, _UNREACHABLE = (
 )
 
 
-
 def pareto_indices(interactivity: FloatArray, tput: FloatArray) -> IntArray:
     """Indices of the upper-left Pareto set, sorted by interactivity ascending.
 
@@ -188,7 +187,8 @@ class Grid:
 
     targets: list[float]
     method: npt.NDArray[np.int8]  # (targets, curves)
-    values: dict[str, FloatArray]  # each (targets, curves)
+    values: dict[str, FloatArray]  # each (targets, curves): views into ``stacked``
+    stacked: FloatArray  # (columns, targets, curves), columns in ``Curves.names`` order
     lo: IntArray
     hi: IntArray
     weight: FloatArray
@@ -304,6 +304,7 @@ def read_grid(
         [float(t) for t in tt],
         method,
         dict(zip(names, value, strict=True)),
+        value,
         lo,
         hi,
         weight,

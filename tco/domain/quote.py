@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Any, Literal, cast, overload
 
 import msgspec
 import numpy as np
@@ -30,7 +30,7 @@ from tco.domain.capacity import (
 )
 from tco.domain.catalog import Hardware
 from tco.domain.errors import InvalidRequest
-from tco.domain.frontier import FloatArray, Grid, Interpolation, Method, read_grid
+from tco.domain.frontier import FloatArray, Grid, IntArray, Interpolation, Method, read_grid
 from tco.domain.index import KNOT_FIELDS, FrontierIndex, Pooling, WorkloadIndex
 from tco.domain.owned import OwnedTcoBreakdown
 from tco.domain.pricing import Offer, PricingTable
@@ -237,6 +237,14 @@ class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
     targets: list[TargetQuote]
 
 
+@overload
+def usd_per_million_tokens(
+    usd_per_gpu_hour: float, tokens_per_s_per_gpu: float, utilization: float
+) -> float: ...
+@overload
+def usd_per_million_tokens(
+    usd_per_gpu_hour: FloatArray | float, tokens_per_s_per_gpu: FloatArray, utilization: float
+) -> FloatArray: ...
 def usd_per_million_tokens(
     usd_per_gpu_hour: FloatArray | float,
     tokens_per_s_per_gpu: FloatArray | float,
@@ -544,13 +552,7 @@ def _quote_targets(
 
     # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
     k = min(request.top, n_curves)
-    if k < n_curves:
-        top = np.argpartition(best_cost, k - 1, axis=1)[:, :k]
-    else:
-        top = np.broadcast_to(np.arange(n_curves), (n_targets, n_curves))
-    top = np.take_along_axis(
-        top, np.argsort(np.take_along_axis(best_cost, top, axis=1), axis=1, kind="stable"), axis=1
-    )
+    top = _cheapest_curves(best_cost, k)
     n_top = np.minimum(eligible.sum(axis=1), k).tolist()
     top_basis = np.take_along_axis(basis, top, axis=1).tolist()
 
@@ -577,39 +579,49 @@ def _quote_targets(
     if (mask & reachable & ~eligible).any():
         excluded = _excluded(parts, request, mask, reachable, has_price, has_basis, ttft_ok)
 
-    # Which options each target lists, as (target, curve, offer, cost, cheapest cost, rank):
-    # its top list, then the cheapest recipe per hardware, then the cheapest for the demand.
-    # Rank 0 marks an option outside the top list.
+    # Which options each target lists, as (operating point, curve, offer, cost, cheapest cost,
+    # rank): its top list, then the cheapest recipe per hardware, then the cheapest for the
+    # demand. Rank 0 marks an option outside the top list. Options of the same (target, curve)
+    # share one operating point: ``cells`` numbers them.
     first_offer, offer_count = priced.first_offer.tolist(), priced.offer_count.tolist()
     head_lists = [  # per target, (cost, hardware group, curve): cheapest first, ties in hardware order
         sorted(zip(g, range(len(g)), h, strict=True))
         for g, h in zip(group_min.tolist(), heads.tolist(), strict=True)
     ]
+    price, utilization, curve_ids = priced.price, request.utilization, parts.curve_ids
+    cells: dict[tuple[int, int], int] = {}
     specs: list[_Spec] = []
     layout: list[tuple[int, int, int, int]] = []  # per target, where its three parts end in specs
     for t in range(n_targets):
-        pairs: list[tuple[float, str, int, int]] = []
-        for c, b in zip(top[t, : n_top[t]].tolist(), top_basis[t], strict=False):
-            for o in range(first_offer[c], first_offer[c] + offer_count[c]):
-                cost = usd_per_million_tokens(priced.price[o], b, request.utilization)
-                pairs.append((cost, parts.curve_ids[c], c, o))  # type: ignore[arg-type]
+        pairs = [
+            (usd_per_million_tokens(price[o], b, utilization), curve_ids[c], c, o)
+            for c, b in zip(top[t, : n_top[t]].tolist(), top_basis[t], strict=False)
+            for o in range(first_offer[c], first_offer[c] + offer_count[c])
+        ]
         pairs.sort()
-        pairs = pairs[: n_top[t]]
+        del pairs[request.top :]  # top (recipe, offer) pairs: a recipe may list several offers
+        # Every listed option is eligible, so when any is listed the top list is not empty.
         cheapest = pairs[0][0] if pairs else math.inf
         begin = len(specs)
-        specs += [(t, c, o, cost, cheapest, rank) for rank, (cost, _, c, o) in enumerate(pairs, 1)]
+        specs += [
+            (cells.setdefault((t, c), len(cells)), c, o, cost, cheapest, rank)
+            for rank, (cost, _, c, o) in enumerate(pairs, 1)
+        ]
         end_top = len(specs)
         specs += [
-            (t, c, first_offer[c], cost, cheapest, 0)
+            (cells.setdefault((t, c), len(cells)), c, first_offer[c], cost, cheapest, 0)
             for cost, _, c in head_lists[t]
             if cost != math.inf
         ]
         end_hw = len(specs)
         c_bill = for_demand[t]
         if c_bill is not None:
-            specs.append((t, c_bill, first_offer[c_bill], float(best_cost[t, c_bill]), cheapest, 0))
+            cell = cells.setdefault((t, c_bill), len(cells))
+            specs.append(
+                (cell, c_bill, first_offer[c_bill], float(best_cost[t, c_bill]), cheapest, 0)
+            )
         layout.append((begin, end_top, end_hw, len(specs)))
-    built = _options(parts, priced, grid, specs, request, proc)
+    built = _options(parts, priced, grid, list(cells), specs, request, proc)
     answers = []
     for t, (begin, end_top, end_hw, end) in enumerate(layout):
         listed = parts.by_reach[unreachable_by_reach[t]][:_UNREACHABLE_LISTED].tolist()
@@ -627,6 +639,24 @@ def _quote_targets(
             )
         )
     return answers
+
+
+_FULL_SORT_CURVES = 512  # up to here one stable sort of every row beats partitioning
+
+
+def _cheapest_curves(cost: FloatArray, k: int) -> IntArray:
+    """Per row, the ``k`` cheapest columns, cheapest first, ties to the lower column: exactly the
+    first ``k`` of a stable sort (partitioned first when rows are long)."""
+    n_rows, n_cols = cost.shape
+    if n_cols <= _FULL_SORT_CURVES:
+        return np.argsort(cost, axis=1, kind="stable")[:, :k]
+    kth = np.partition(cost, k - 1, axis=1)[:, k - 1]
+    top = np.empty((n_rows, k), dtype=np.int64)
+    for t in range(n_rows):
+        # Everything at or below the k-th value (more than k on a tie), stably sorted.
+        candidates = np.flatnonzero(cost[t] <= kth[t])
+        top[t] = candidates[np.argsort(cost[t, candidates], kind="stable")][:k]
+    return top
 
 
 def _excluded(
@@ -706,29 +736,26 @@ def _cheapest_for_demand(
 
 _METHOD_LABELS = cast("list[MethodLabel]", [m.label for m in Method])  # by Method value
 _ON_KNOT = (Method.MEASURED, Method.CLAMPED_LOW)  # the operating point is a measured knot
-_Spec = tuple[int, int, int, float, float, int]  # target, curve, offer, cost, cheapest cost, rank
-
-
-def _none_if_unpublished(values: FloatArray) -> list[float | None]:
-    out = values.astype(object)
-    out[~np.isfinite(values)] = None
-    return out.tolist()  # type: ignore[no-any-return]
+_Spec = tuple[int, int, int, float, float, int]  # cell, curve, offer, cost, cheapest cost, rank
 
 
 def _options(
     parts: _Parts,
     priced: _Priced,
     grid: Grid,
+    cells: list[tuple[int, int]],
     specs: list[_Spec],
     request: QuoteRequest,
     proc: _Procurement,
 ) -> list[QuoteOption]:
     """The listed options. Each distinct (target, curve) gets one operating point, shared by
     the options that use it; its values are fetched from the grid in one gather."""
-    at = {(t, c): i for i, (t, c) in enumerate(dict.fromkeys((s[0], s[1]) for s in specs))}
-    tt = np.fromiter((t for t, _ in at), dtype=np.int64, count=len(at))
-    cc = np.fromiter((c for _, c in at), dtype=np.int64, count=len(at))
-    v = grid.values
+    tt, cc = np.array(cells, dtype=np.int64).reshape(-1, 2).T
+    # One gather of every column at the answer's (target, curve) cells; NaN (unpublished) -> None.
+    read = grid.stacked[:, tt, cc]
+    published = read.astype(object)
+    published[~np.isfinite(read)] = None
+    column = dict(zip(grid.values, published.tolist(), strict=True))
     knots_of, targets = parts.knots, grid.targets
     ops = [
         OperatingPoint(
@@ -750,23 +777,22 @@ def _options(
                 [knots_of[lo]] if lo == hi else [knots_of[min(lo, hi)], knots_of[max(lo, hi)]]
                 for lo, hi in zip(grid.lo[tt, cc].tolist(), grid.hi[tt, cc].tolist(), strict=True)
             ],
-            v["tput_per_gpu"][tt, cc].tolist(),
-            _none_if_unpublished(v["output_tput_per_gpu_all"][tt, cc]),
-            _none_if_unpublished(v["input_tput_per_gpu_all"][tt, cc]),
-            v["conc"][tt, cc].tolist(),
-            _none_if_unpublished(v["ttft_s"][tt, cc]),
-            _none_if_unpublished(v["tpot_s"][tt, cc]),
+            column["tput_per_gpu"],
+            column["output_tput_per_gpu_all"],
+            column["input_tput_per_gpu_all"],
+            column["conc"],
+            column["ttft_s"],
+            column["tpot_s"],
             strict=True,
         )
     ]
     osl, utilization = request.osl, request.utilization
     infos, offer_infos = parts.infos, priced.infos({s[2] for s in specs})
     options = []
-    for t, c, o, cost, cheapest, rank in specs:
-        op = ops[at[(t, c)]]
+    for cell, c, o, cost, cheapest, rank in specs:
+        op = ops[cell]
         price = priced.price[o]
         output_tput = op.output_tput_per_gpu
-        cheapest_cost = cost if cheapest == math.inf else cheapest
         recipe = infos[c]
         options.append(
             QuoteOption(
@@ -779,8 +805,8 @@ def _options(
                 usd_per_1k_requests=None  # the source did not publish output throughput
                 if output_tput is None or output_tput <= 0
                 else usd_per_1k_requests(price, output_tput, osl, utilization),
-                ratio_to_cheapest=cost / cheapest_cost,
-                break_even_usd_per_gpu_hour=price * cheapest_cost / cost,
+                ratio_to_cheapest=cost / cheapest,
+                break_even_usd_per_gpu_hour=price * cheapest / cost,
             )
         )
     if request.demand is not None or proc.api_price is not None:
