@@ -514,6 +514,11 @@ class _Parts:
         self.hardware_starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
         self.hardware_sizes = np.diff(np.r_[self.hardware_starts, n])
         self.by_reach = np.argsort(-wl.max_interactivity, kind="stable")
+        self.gpus_per_replica = (  # NaN where unknown; None when pooled series have no one size
+            wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+            if "gpus_per_replica" in wl.groups.columns
+            else None
+        )
 
     @staticmethod
     def of(wl: WorkloadIndex) -> _Parts:
@@ -714,10 +719,9 @@ def _cheapest_for_demand(
 ) -> list[int | None]:
     """Per target, the eligible curve whose whole replicas, at its cheapest offer, cost least
     per month."""
-    n_targets = eligible.shape[0]
-    if "gpus_per_replica" not in wl.groups.columns:  # pooling=series: no replica size
-        return [None] * n_targets
-    gpr = wl.groups["gpus_per_replica"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    gpr = _Parts.of(wl).gpus_per_replica
+    if gpr is None:  # pooling=series: no replica size
+        return [None] * eligible.shape[0]
     needed = gpus_needed(
         demand,
         output_tput_per_gpu=grid.values["output_tput_per_gpu_all"],
@@ -810,12 +814,14 @@ def _options(
             )
         )
     if request.demand is not None or proc.api_price is not None:
-        options = [
-            msgspec.structs.replace(
-                option, **_procurement(option, priced.offers[s[2]], request, proc)
-            )
-            for option, s in zip(options, specs, strict=True)
-        ]
+        # Options at the same operating point and offer (the top one is usually also its
+        # hardware's cheapest) share one capacity and API comparison.
+        extras: dict[tuple[int, int], dict[str, Any]] = {}
+        for i, (option, (cell, _, o, *_)) in enumerate(zip(options, specs, strict=True)):
+            extra = extras.get((cell, o))
+            if extra is None:
+                extra = extras[(cell, o)] = _procurement(option, priced.offers[o], request, proc)
+            options[i] = msgspec.structs.replace(option, **extra)
     return options
 
 
