@@ -14,13 +14,23 @@ T = TypeVar("T")
 _PATH = re.compile(r"at `\$\.?([^`]*)`")
 
 
-def validation_problem(exc: msgspec.ValidationError, where: str) -> ProblemException:
+def validation_problem(
+    exc: msgspec.ValidationError,
+    where: str,
+    aliases: dict[str, str] | None = None,
+    status: int = 400,
+) -> ProblemException:
+    """``aliases`` rename a struct path to the parameter that carried it (value ->
+    demand_value), so the problem names what the caller actually sent. ``status``: 400 where the
+    API document states the rule that failed, 422 where it cannot (a rule that depends on another
+    parameter's value)."""
     message = str(exc)
     match = _PATH.search(message)
     field = match.group(1) if match and match.group(1) else where
+    field = (aliases or {}).get(field, field)
     reason = _PATH.sub("", message).strip(" -")
     return ProblemException(
-        400, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)]
+        status, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)]
     )
 
 

@@ -15,7 +15,7 @@ from litestar import Request, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import FromQuery, JSONBody, Parameter
 
-from tco.api.convert import csv_list, to_struct
+from tco.api.convert import csv_list, to_struct, validation_problem
 from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException
 from tco.api.http import (
@@ -31,6 +31,7 @@ from tco.api.http import (
     wants_csv,
     with_head,
 )
+from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
@@ -89,14 +90,38 @@ def parse_targets(text: str) -> list[float]:
 
 def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: str | None, pricing_version: int | None, token_basis: str | None,
                  utilization: float | None, interpolation: str | None, pooling: str | None, extrapolate: bool | None, as_of: dt.date | None,
-                 hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None) -> QuoteRequest:  # fmt: skip
-    return to_struct(QuoteRequest, {
+                 hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None,
+                 demand_kind: str | None = None, demand_value: float | None = None, api_price: str | None = None) -> QuoteRequest:  # fmt: skip
+    request = to_struct(QuoteRequest, {
         "model": model, "isl": isl, "osl": osl, "targets": None if targets is None else parse_targets(targets),
         "pricing": pricing, "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
         "interpolation": interpolation, "pooling": pooling, "extrapolate": extrapolate, "as_of": as_of,
         "hardware": csv_list(hardware), "exclude_hardware": csv_list(exclude_hardware), "frameworks": csv_list(frameworks),
-        "max_ttft_s": max_ttft_s, "top": top,
+        "max_ttft_s": max_ttft_s, "top": top, "api_price": api_price,
     })  # fmt: skip
+    demand = _demand_query(demand_kind, demand_value)
+    return request if demand is None else msgspec.structs.replace(request, demand=demand)
+
+
+def _demand_query(kind: str | None, value: float | None) -> Demand | None:
+    """A demand is a kind and a value, given together. The document states each alone; the
+    bounds of the value depend on the kind, so breaking those is a 422, not a 400."""
+    if kind is None and value is None:
+        return None
+    if kind is None or value is None:
+        missing, given = (
+            ("demand_kind", "demand_value") if kind is None else ("demand_value", "demand_kind")
+        )
+        raise ProblemException(
+            422, f"{missing}: required with {given} (a demand is a kind and a value)", field=missing
+        )
+    try:
+        demand: Demand = msgspec.convert({"kind": kind, "value": value}, Demand, strict=False)
+    except msgspec.ValidationError as exc:
+        raise validation_problem(
+            exc, "demand_value", {"value": "demand_value", "kind": "demand_kind"}, 422
+        ) from exc
+    return demand  # fmt: skip
 
 
 @post(
@@ -160,6 +185,31 @@ def get_quote(
         float | None, Parameter(gt=0, le=3600, schema_extra={"exclusiveMinimum": 0})
     ] = None,
     top: Annotated[int | None, Parameter(ge=1, le=100)] = None,
+    demand_kind: FromQuery[
+        Literal[
+            "output_tokens_per_s", "output_tokens_per_day", "requests_per_s", "concurrent_users"
+        ]
+        | None
+    ] = None,
+    demand_value: Annotated[
+        float | None,
+        Parameter(
+            gt=0,
+            le=1e15,
+            schema_extra={"exclusiveMinimum": 0},
+            description="The demand in its kind's unit (with demand_kind): each option then "
+            "carries its capacity and monthly bill",
+        ),
+    ] = None,
+    api_price: Annotated[
+        str | None,
+        Parameter(
+            min_length=1,
+            max_length=200,
+            description="Id of a shipped API price (GET /v1/api-prices), e.g. dsr1/deepinfra: "
+            "each option then carries its break-even against that API",
+        ),
+    ] = None,
 ) -> Response[QuoteResponse]:
     req = _quote_query(
         model,
@@ -179,6 +229,9 @@ def get_quote(
         frameworks,
         max_ttft_s,
         top,
+        demand_kind,
+        demand_value,
+        api_price,
     )
     table = service.table(req.pricing, req.pricing_version)
     # The answer is a pure function of the request, the dataset version and the (immutable)

@@ -259,6 +259,53 @@ def test_unknown_model_is_a_422_naming_model(client: Client) -> None:
         assert "kimi-k2.5" in body["detail"], "the known models are listed"
 
 
+def test_get_quote_takes_a_demand_and_an_api_price_as_post_does(client: Client) -> None:
+    """A link or widget can ask for the monthly bill and the API break-even too. DeepSeek-R1
+    8k/1k: its InferenceX rows publish output throughput, which capacity needs."""
+    url = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50&hardware=mi355x,b200&top=2"
+    got = client.get(
+        url + "&demand_kind=output_tokens_per_day&demand_value=2e9&api_price=dsr1/deepinfra"
+    )
+    posted = client.post("/v1/quotes", json={
+        "model": "dsr1", "isl": 8192, "osl": 1024, "targets": [20, 50], "hardware": ["mi355x", "b200"], "top": 2,
+        "demand": {"kind": "output_tokens_per_day", "value": 2e9}, "api_price": "dsr1/deepinfra",
+    })  # fmt: skip
+    assert got.status_code == posted.status_code == 200, got.text
+    assert got.content == posted.content
+    body = got.json()
+    assert body["assumptions"]["demand"] == {"kind": "output_tokens_per_day", "value": 2e9}
+    assert body["assumptions"]["api_price"]["id"] == "dsr1/deepinfra"
+    best = body["targets"][0]["cheapest"]
+    assert best["capacity"]["gpus"] >= 1
+    assert best["capacity"]["usd_per_month"] == pytest.approx(
+        best["capacity"]["gpus"] * best["offer"]["usd_per_gpu_hour"] * 730, rel=1e-9
+    )
+    assert best["api_comparison"] is not None
+    assert body["targets"][0]["cheapest_for_demand"] is not None
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field", "detail"),
+    [
+        # The document states each parameter alone (400 when one breaks it) ...
+        ("&demand_kind=requests_per_s&demand_value=0", 400, "demand_value", ""),
+        ("&demand_kind=users&demand_value=3", 400, "demand_kind", ""),
+        # ... not that they go together, nor each kind's unit and bounds (422).
+        ("&demand_kind=requests_per_s", 422, "demand_value", "required with demand_kind"),
+        ("&demand_value=3", 422, "demand_kind", "required with demand_value"),
+        ("&demand_kind=concurrent_users&demand_value=10.5", 422, "demand_value", "Expected `int`"),
+        ("&demand_kind=output_tokens_per_day&demand_value=0.5", 422, "demand_value", ">= 1"),
+        ("&api_price=nobody/nothing", 422, "api_price", "nobody/nothing"),
+    ],
+)
+def test_get_quote_demand_and_api_price_errors_name_the_parameter(
+    client: Client, query: str, status: int, field: str, detail: str
+) -> None:
+    body = problem(client.get(QUOTE_URL + query), status)
+    assert body["field"] == field
+    assert detail in body["detail"]
+
+
 def test_validation_errors_name_the_field(client: Client) -> None:
     body = problem(client.post("/v1/quotes", json={**KIMI, "targets": [20, -1]}), 400)
     assert body["field"] == "targets[1]"
