@@ -21,7 +21,7 @@ from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling, as_of_view
-from tco.domain.points import POINT_FIELDS
+from tco.domain.points import Point
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
     QuoteFilters,
@@ -138,12 +138,19 @@ class FrontiersResponse(msgspec.Struct, kw_only=True, frozen=True):
     frontiers: list[Frontier]
 
 
+class ServedPoint(Point, kw_only=True, frozen=True):
+    """A stored point as the API lists it: the point schema plus what the index derives."""
+
+    recipe_id: str  # the recipe it belongs to, as quote answers name it
+    gpus_per_replica: int | None  # both pools when disaggregated; None when the source gives none
+
+
 class PointsPage(msgspec.Struct, kw_only=True, frozen=True):
     dataset_version: str
     total: int
     offset: int
     limit: int
-    points: list[dict[str, object]]
+    points: list[ServedPoint]
 
 
 class PointsQuery(msgspec.Struct, kw_only=True, frozen=True):
@@ -371,7 +378,9 @@ class Service:
             total=pts.height,
             offset=q.offset,
             limit=q.limit,
-            points=page.select([*POINT_FIELDS, "recipe_id", "gpus_per_replica"]).to_dicts(),
+            points=msgspec.convert(
+                page.select(ServedPoint.__struct_fields__).to_dicts(), list[ServedPoint]
+            ),
         )
 
 

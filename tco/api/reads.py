@@ -406,7 +406,10 @@ def list_points(
         limit=limit,
     )
     page = service.points(q)
-    rows = lambda: [{_POINT_CSV_COLUMNS.get(k, k): v for k, v in p.items()} for p in page.points]  # noqa: E731
+    rows = lambda: [  # noqa: E731
+        {_POINT_CSV_COLUMNS.get(k, k): v for k, v in msgspec.structs.asdict(p).items()}
+        for p in page.points
+    ]
     return cached(request, page, rows)
 
 

@@ -214,6 +214,25 @@ def test_catalog_names_the_dataset_the_server_serves(client: Any, service: Servi
     assert {"mi355x", "b200", "gb200"} <= {h.key for h in catalog.hardware}
 
 
+def test_points_are_typed_in_the_client(client: Any) -> None:
+    """The reference case's Mar 26 MI355X vLLM TP8 point at conc 4 (78.9 tok/s/user), read as
+    typed attributes: the page lists ServedPoint objects, not untyped dicts."""
+    from tco_client.api.benchmarks import list_points
+    from tco_client.models import ServedPoint
+
+    page = list_points.sync(
+        client=client, model="kimi-k2.5", isl=8192, osl=1024, hardware="mi355x", limit=1000
+    )
+    assert all(isinstance(p, ServedPoint) for p in page.points)
+    point = next(
+        p for p in page.points
+        if p.date == dt.date(2026, 3, 26) and p.framework == "vllm" and p.tp == 8 and p.conc == 4
+    )  # fmt: skip
+    assert round(point.interactivity, 1) == 78.9
+    assert point.gpus_per_replica == 8
+    assert point.recipe_id.startswith("r-")
+
+
 def test_unknown_model_is_a_problem_naming_the_field(client: Any) -> None:
     from tco_client.api.quotes import get_quote
     from tco_client.models import Problem
