@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from tco.data_dirs import shipped_dir
 from tco.domain.buildbuy import ApiPrice
 from tco.domain.catalog import Hardware
 from tco.domain.keys import canonical_hardware
@@ -41,7 +42,7 @@ __all__ = [
     "slug",
 ]
 
-PRICING_DIR = Path(__file__).resolve().parent.parent / "pricing"
+PRICING_DIR = shipped_dir("pricing")
 
 HARDWARE_KEYS: tuple[str, ...] = (
     "h100", "h200", "b200", "b300", "gb200", "gb300",

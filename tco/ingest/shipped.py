@@ -12,11 +12,12 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from tco.data_dirs import shipped_dir
 from tco.domain.points import Point, points_frame
 from tco.ingest.blog import parse_blog_csv
 from tco.ingest.inferencex import parse_inferencex_agg, parse_inferencex_api
 
-DEFAULT_BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+DEFAULT_BENCHMARKS_DIR = shipped_dir("benchmarks")
 API_FILE = "inferencex_api_dsr1_latest.json"
 RUNNER_AGG_DIR = "inferencex_runner_agg"
 BLOG_FILE = "inferencex_blog_points.csv"
