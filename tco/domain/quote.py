@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, cast, overload
 
@@ -356,25 +356,19 @@ class _Priced:
         self.first_offer = first_of_hw[wl.hardware_code]
         self.offer_count = count_of_hw[wl.hardware_code]
         self.cheapest_price = cheapest_of_hw[wl.hardware_code]  # 0 where there is no offer
-        self._infos: list[OfferInfo | None] = [None] * len(self.offers)
 
-    def infos(self, used: Iterable[int]) -> list[OfferInfo]:
-        """Answer structs by offer index; those of ``used`` are made (once per request), the
-        others are None and must not be read."""
-        for o in used:
-            if self._infos[o] is None:
-                offer = self.offers[o]
-                self._infos[o] = OfferInfo(
-                    provider=offer.provider,
-                    kind=offer.kind,
-                    usd_per_gpu_hour=offer.usd_per_gpu_hour,
-                    region=offer.region,
-                    source=offer.source,
-                    source_date=offer.source_date,
-                    notes=offer.notes,
-                    owned_tco=owned_breakdown(offer),
-                )
-        return cast("list[OfferInfo]", self._infos)
+    def info(self, o: int) -> OfferInfo:
+        offer = self.offers[o]
+        return OfferInfo(
+            provider=offer.provider,
+            kind=offer.kind,
+            usd_per_gpu_hour=offer.usd_per_gpu_hour,
+            region=offer.region,
+            source=offer.source,
+            source_date=offer.source_date,
+            notes=offer.notes,
+            owned_tco=owned_breakdown(offer),
+        )
 
 
 def _priced(offer: Offer) -> Offer:
@@ -561,15 +555,7 @@ def _quote_targets(
     n_top = np.minimum(eligible.sum(axis=1), k).tolist()
     top_basis = np.take_along_axis(basis, top, axis=1).tolist()
 
-    # The cheapest eligible recipe of each hardware: per hardware group, the first curve at the
-    # group's minimum cost (the lowest curve index on a tie).
-    grouped = best_cost[:, parts.by_hardware]
-    group_min = np.minimum.reduceat(grouped, parts.hardware_starts, axis=1)
-    at_min = (grouped == np.repeat(group_min, parts.hardware_sizes, axis=1)) & np.isfinite(grouped)
-    first = np.minimum.reduceat(
-        np.where(at_min, np.arange(n_curves), n_curves), parts.hardware_starts, axis=1
-    )
-    heads = parts.by_hardware[np.minimum(first, n_curves - 1)]
+    heads = _cheapest_per_hardware(parts, best_cost)
 
     for_demand: list[int | None] = [None] * n_targets
     if request.demand is not None:
@@ -584,49 +570,10 @@ def _quote_targets(
     if (mask & reachable & ~eligible).any():
         excluded = _excluded(parts, request, mask, reachable, has_price, has_basis, ttft_ok)
 
-    # Which options each target lists, as (operating point, curve, offer, cost, cheapest cost,
-    # rank): its top list, then the cheapest recipe per hardware, then the cheapest for the
-    # demand. Rank 0 marks an option outside the top list. Options of the same (target, curve)
-    # share one operating point: ``cells`` numbers them.
-    first_offer, offer_count = priced.first_offer.tolist(), priced.offer_count.tolist()
-    head_lists = [  # per target, (cost, hardware group, curve): cheapest first, ties in hardware order
-        sorted(zip(g, range(len(g)), h, strict=True))
-        for g, h in zip(group_min.tolist(), heads.tolist(), strict=True)
-    ]
-    price, utilization, curve_ids = priced.price, request.utilization, parts.curve_ids
-    cells: dict[tuple[int, int], int] = {}
-    specs: list[_Spec] = []
-    layout: list[tuple[int, int, int, int]] = []  # per target, where its three parts end in specs
-    for t in range(n_targets):
-        pairs = [
-            (usd_per_million_tokens(price[o], b, utilization), curve_ids[c], c, o)
-            for c, b in zip(top[t, : n_top[t]].tolist(), top_basis[t], strict=False)
-            for o in range(first_offer[c], first_offer[c] + offer_count[c])
-        ]
-        pairs.sort()
-        del pairs[request.top :]  # top (recipe, offer) pairs: a recipe may list several offers
-        # Every listed option is eligible, so when any is listed the top list is not empty.
-        cheapest = pairs[0][0] if pairs else math.inf
-        begin = len(specs)
-        specs += [
-            (cells.setdefault((t, c), len(cells)), c, o, cost, cheapest, rank)
-            for rank, (cost, _, c, o) in enumerate(pairs, 1)
-        ]
-        end_top = len(specs)
-        specs += [
-            (cells.setdefault((t, c), len(cells)), c, first_offer[c], cost, cheapest, 0)
-            for cost, _, c in head_lists[t]
-            if cost != math.inf
-        ]
-        end_hw = len(specs)
-        c_bill = for_demand[t]
-        if c_bill is not None:
-            cell = cells.setdefault((t, c_bill), len(cells))
-            specs.append(
-                (cell, c_bill, first_offer[c_bill], float(best_cost[t, c_bill]), cheapest, 0)
-            )
-        layout.append((begin, end_top, end_hw, len(specs)))
-    built = _options(parts, priced, grid, list(cells), specs, request, proc)
+    cells, specs, layout = _listed(
+        parts, priced, request, best_cost, top, n_top, top_basis, heads, for_demand
+    )
+    built = _options(parts, priced, grid, cells, specs, request, proc)
     answers = []
     for t, (begin, end_top, end_hw, end) in enumerate(layout):
         listed = parts.by_reach[unreachable_by_reach[t]][:_UNREACHABLE_LISTED].tolist()
@@ -644,6 +591,80 @@ def _quote_targets(
             )
         )
     return answers
+
+
+def _cheapest_per_hardware(parts: _Parts, best_cost: FloatArray) -> list[list[tuple[float, int]]]:
+    """Per target, the cheapest eligible recipe of each hardware as (cost, curve), cheapest
+    first (ties in hardware order): per hardware group, the first curve at the group's minimum
+    cost (the lowest curve index on a tie)."""
+    n_curves = best_cost.shape[1]
+    grouped = best_cost[:, parts.by_hardware]
+    group_min = np.minimum.reduceat(grouped, parts.hardware_starts, axis=1)
+    at_min = (grouped == np.repeat(group_min, parts.hardware_sizes, axis=1)) & np.isfinite(grouped)
+    first = np.minimum.reduceat(
+        np.where(at_min, np.arange(n_curves), n_curves), parts.hardware_starts, axis=1
+    )
+    heads = parts.by_hardware[np.minimum(first, n_curves - 1)]
+    return [
+        [
+            (cost, c)
+            for cost, _, c in sorted(zip(g, range(len(g)), h, strict=True))
+            if cost != math.inf
+        ]
+        for g, h in zip(group_min.tolist(), heads.tolist(), strict=True)
+    ]
+
+
+def _listed(
+    parts: _Parts,
+    priced: _Priced,
+    request: QuoteRequest,
+    best_cost: FloatArray,
+    top: IntArray,
+    n_top: list[int],
+    top_basis: list[list[float]],
+    heads: list[list[tuple[float, int]]],
+    for_demand: list[int | None],
+) -> tuple[list[tuple[int, int]], list[_Spec], list[tuple[int, int, int, int]]]:
+    """Which options each target lists: its top list, then the cheapest recipe per hardware,
+    then the cheapest for the demand, as specs (operating point, curve, offer, cost, cheapest
+    cost, rank); rank 0 marks an option outside the top list. Options of the same (target,
+    curve) share one operating point: ``cells`` lists them. ``layout``: per target, where its
+    three parts end in ``specs``."""
+    first_offer, offer_count = priced.first_offer.tolist(), priced.offer_count.tolist()
+    price, utilization, curve_ids = priced.price, request.utilization, parts.curve_ids
+    cells: dict[tuple[int, int], int] = {}
+    specs: list[_Spec] = []
+    layout: list[tuple[int, int, int, int]] = []
+    for t, heads_t in enumerate(heads):
+        pairs = [
+            (usd_per_million_tokens(price[o], b, utilization), curve_ids[c], c, o)
+            for c, b in zip(top[t, : n_top[t]].tolist(), top_basis[t], strict=False)
+            for o in range(first_offer[c], first_offer[c] + offer_count[c])
+        ]
+        pairs.sort()
+        del pairs[request.top :]  # top (recipe, offer) pairs: a recipe may list several offers
+        # Every listed option is eligible, so when any is listed the top list is not empty.
+        cheapest = pairs[0][0] if pairs else math.inf
+        begin = len(specs)
+        specs += [
+            (cells.setdefault((t, c), len(cells)), c, o, cost, cheapest, rank)
+            for rank, (cost, _, c, o) in enumerate(pairs, 1)
+        ]
+        end_top = len(specs)
+        specs += [
+            (cells.setdefault((t, c), len(cells)), c, first_offer[c], cost, cheapest, 0)
+            for cost, c in heads_t
+        ]
+        end_hw = len(specs)
+        c_bill = for_demand[t]
+        if c_bill is not None:
+            cell = cells.setdefault((t, c_bill), len(cells))
+            specs.append(
+                (cell, c_bill, first_offer[c_bill], float(best_cost[t, c_bill]), cheapest, 0)
+            )
+        layout.append((begin, end_top, end_hw, len(specs)))
+    return list(cells), specs, layout
 
 
 _FULL_SORT_CURVES = 512  # up to here one stable sort of every row beats partitioning
@@ -791,7 +812,8 @@ def _options(
         )
     ]
     osl, utilization = request.osl, request.utilization
-    infos, offer_infos = parts.infos, priced.infos({s[2] for s in specs})
+    infos = parts.infos
+    offer_infos = {o: priced.info(o) for o in {s[2] for s in specs}}  # one struct per offer
     options = []
     for cell, c, o, cost, cheapest, rank in specs:
         op = ops[cell]
