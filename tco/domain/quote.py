@@ -469,38 +469,22 @@ _EXCLUDED_LISTED = 50
 
 
 class _Parts:
-    """Answer fragments of one workload index that only change with the index, made once on its
-    first quote and shared by every answer: per-curve recipe info and unreachable entries, the
-    frontier knots as answer structs, and the curve orders a quote groups and lists by."""
+    """Answer fragments of one workload index that only change with the index, shared by every
+    answer: recipe info and unreachable entries per curve, frontier knots as answer structs
+    (each made the first time an answer lists it: a history quotes hundreds of as-of indexes
+    once each), and the curve orders a quote groups and lists by."""
 
     def __init__(self, wl: WorkloadIndex) -> None:
         n = wl.curves.count
+        self.wl = wl
         self.curve_ids: list[str] = wl.groups["curve_id"].to_list()
-        self.infos = [recipe_info(row) for row in wl.groups.to_dicts()]
-        self.unreachable = [
-            UnreachableRecipe(
-                recipe_id=i.recipe_id,
-                label=i.label,
-                hardware=i.hardware,
-                max_interactivity=i.max_interactivity,
-            )
-            for i in self.infos
-        ]
-        self.knots = [
-            Knot(
-                interactivity=float(x),
-                tput_per_gpu=float(tput),
-                conc=int(conc),
-                date=date,
-                source=str(source),
-                recipe_id=str(recipe_id),
-                framework_version=version,
-                image=image,
-            )
-            for x, tput, conc, date, source, recipe_id, version, image in wl.knots.select(
-                KNOT_FIELDS
-            ).iter_rows()
-        ]
+        self.infos: dict[int, RecipeInfo] = {}
+        self.unreachable: dict[int, UnreachableRecipe] = {}
+        self.knots: dict[int, Knot] = {}
+        # What is made, as arrays: checking an answer's few hundred indices is one numpy call.
+        # Set only after the structs are stored, so a concurrent reader never sees a gap.
+        self._curve_made = np.zeros(n, dtype=bool)
+        self._knot_made = np.zeros(wl.curves.x.size, dtype=bool)
         # Curves grouped by hardware (ascending curve index within a group), for the cheapest
         # recipe per hardware; and by max interactivity, highest first, for the unreachable list.
         self.by_hardware = np.argsort(wl.hardware_code, kind="stable")
@@ -520,6 +504,44 @@ class _Parts:
         if parts is None:
             parts = wl.memo["quote_parts"] = _Parts(wl)
         return parts
+
+    def with_curves(self, curves: IntArray) -> _Parts:
+        """Makes the recipe info and unreachable entry of each of ``curves`` not made yet."""
+        new = curves[~self._curve_made[curves]]
+        if new.size:
+            missing = np.unique(new).tolist()
+            for c, row in zip(missing, self.wl.groups[missing].to_dicts(), strict=True):
+                info = self.infos[c] = recipe_info(row)
+                self.unreachable[c] = UnreachableRecipe(
+                    recipe_id=info.recipe_id,
+                    label=info.label,
+                    hardware=info.hardware,
+                    max_interactivity=info.max_interactivity,
+                )
+            self._curve_made[missing] = True
+        return self
+
+    def with_knots(self, knots: IntArray) -> _Parts:
+        """Makes the answer struct of each of ``knots`` (indices into the index's knots)."""
+        new = knots[~self._knot_made[knots]]
+        if new.size:
+            missing = np.unique(new).tolist()
+            rows = self.wl.knots.select(KNOT_FIELDS)[missing].iter_rows()
+            for i, (x, tput, conc, date, source, recipe_id, version, image) in zip(
+                missing, rows, strict=True
+            ):
+                self.knots[i] = Knot(
+                    interactivity=float(x),
+                    tput_per_gpu=float(tput),
+                    conc=int(conc),
+                    date=date,
+                    source=str(source),
+                    recipe_id=str(recipe_id),
+                    framework_version=version,
+                    image=image,
+                )
+            self._knot_made[missing] = True
+        return self
 
 
 def _quote_targets(
@@ -574,16 +596,18 @@ def _quote_targets(
         parts, priced, request, best_cost, top, n_top, top_basis, heads, for_demand
     )
     built = _options(parts, priced, grid, cells, specs, request, proc)
+    listed_arrays = [parts.by_reach[row][:_UNREACHABLE_LISTED] for row in unreachable_by_reach]
+    parts.with_curves(np.concatenate(listed_arrays))
+    listed = [a.tolist() for a in listed_arrays]
     answers = []
     for t, (begin, end_top, end_hw, end) in enumerate(layout):
-        listed = parts.by_reach[unreachable_by_reach[t]][:_UNREACHABLE_LISTED].tolist()
         answers.append(
             TargetQuote(
                 target_interactivity=grid.targets[t],
                 cheapest=built[begin] if end_top > begin else None,
                 options=built[begin:end_top],
                 cheapest_per_hardware=built[end_top:end_hw],
-                unreachable=[parts.unreachable[c] for c in listed],
+                unreachable=[parts.unreachable[c] for c in listed[t]],
                 unreachable_total=unreachable_total[t],
                 excluded=excluded[t][0],
                 excluded_total=excluded[t][1],
@@ -716,7 +740,9 @@ def _excluded(
             idx = np.flatnonzero(bad[t] & ~seen)
             seen = seen | bad[t]
             total += int(idx.size)
-            for c in idx[: max(0, _EXCLUDED_LISTED - len(listed))].tolist():
+            shown = idx[: max(0, _EXCLUDED_LISTED - len(listed))]
+            parts.with_curves(shown)
+            for c in shown.tolist():
                 info = parts.infos[c]
                 listed.append(
                     ExcludedRecipe(
@@ -781,7 +807,8 @@ def _options(
     published = read.astype(object)
     published[~np.isfinite(read)] = None
     column = dict(zip(grid.values, published.tolist(), strict=True))
-    knots_of, targets = parts.knots, grid.targets
+    lo, hi = grid.lo[tt, cc], grid.hi[tt, cc]
+    knots_of, targets = parts.with_knots(np.concatenate((lo, hi))).knots, grid.targets
     ops = [
         OperatingPoint(
             method=_METHOD_LABELS[method],
@@ -800,7 +827,7 @@ def _options(
             grid.method[tt, cc].tolist(),
             [
                 [knots_of[lo]] if lo == hi else [knots_of[min(lo, hi)], knots_of[max(lo, hi)]]
-                for lo, hi in zip(grid.lo[tt, cc].tolist(), grid.hi[tt, cc].tolist(), strict=True)
+                for lo, hi in zip(lo.tolist(), hi.tolist(), strict=True)
             ],
             column["tput_per_gpu"],
             column["output_tput_per_gpu_all"],
@@ -812,7 +839,7 @@ def _options(
         )
     ]
     osl, utilization = request.osl, request.utilization
-    infos = parts.infos
+    infos = parts.with_curves(cc).infos  # cells hold every listed curve
     offer_infos = {o: priced.info(o) for o in {s[2] for s in specs}}  # one struct per offer
     options = []
     for cell, c, o, cost, cheapest, rank in specs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -25,6 +26,8 @@ from tco.domain.quote import (
     quote,
     usd_per_million_tokens,
 )
+from tco.ingest.shipped import load_shipped_points
+from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_shipped_tables
 
 HARDWARE = ("b200", "h200", "mi355x")
 TPUTS = (100.0, 250.0, 400.0, 800.0)  # few values, so equal costs happen
@@ -168,3 +171,16 @@ def test_cheapest_curves_is_the_head_of_a_stable_sort_on_both_paths(n_cols: int,
     cost = rng.choice([1.0, 2.0, 3.0, np.inf], size=(6, n_cols))  # many ties, many ineligible
     expected = np.argsort(cost, axis=1, kind="stable")[:, :k]
     np.testing.assert_array_equal(_cheapest_curves(cost, k), expected)
+
+
+def test_answer_fragments_made_by_earlier_quotes_change_nothing(index: FrontierIndex) -> None:
+    """Recipe, knot and unreachable structs are made as answers first list them and kept with
+    the index: an index that answered other quotes gives the same bytes as a fresh one."""
+    table = next(t for t in load_shipped_tables() if t.name == DEFAULT_PRICING_TABLE)
+    ask = QuoteRequest(model="dsr1", isl=8192, osl=1024, targets=[7.0, 35.0, 120.0], top=9)
+    for warm_up in ([100.0], [20.0, 60.0], [1.0, 500.0]):
+        quote(index, table, QuoteRequest(model="dsr1", isl=8192, osl=1024, targets=warm_up))
+    fresh = FrontierIndex(load_shipped_points(), index.dataset_version)
+    assert msgspec.json.encode(quote(index, table, ask)) == msgspec.json.encode(
+        quote(fresh, table, ask)
+    )
