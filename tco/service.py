@@ -20,7 +20,7 @@ from tco.domain.catalog import Hardware
 from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.frontier import Interpolation
-from tco.domain.index import FrontierIndex, Pooling, as_of_view
+from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.points import Point
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
@@ -237,7 +237,7 @@ class Service:
                     )
 
     def catalog(self, as_of: dt.date | None = None) -> Catalog:
-        pts = self.index.points if as_of is None else as_of_view(self.index.points, as_of)
+        pts = self.index.points if as_of is None else self.index.as_of_view(as_of)
         models = []
         if pts.height:
             summary = (
@@ -361,7 +361,7 @@ class Service:
         )
 
     def points(self, q: PointsQuery) -> PointsPage:
-        pts = self.index.points if q.as_of is None else as_of_view(self.index.points, q.as_of)
+        pts = self.index.points if q.as_of is None else self.index.as_of_view(q.as_of)
         for name in ("model", "isl", "osl", "hardware", "framework", "precision"):
             value = getattr(q, name)
             if value is not None:

@@ -83,13 +83,9 @@ def _stable_ids(frame: pl.DataFrame, fields: tuple[str, ...], prefix: str) -> pl
     return keys.replace_strict(mapping, return_dtype=pl.Utf8)
 
 
-def as_of_view(frame: pl.DataFrame, as_of: dt.date | None) -> pl.DataFrame:
-    """For each recipe and concurrency, the latest point dated on or before ``as_of``."""
-    if as_of is not None:
-        frame = frame.filter(pl.col("date") <= as_of)
-    return frame.sort(["date", "source", "tput_per_gpu"]).unique(
-        subset=["recipe_id", "conc"], keep="last", maintain_order=True
-    )
+# The as-of view keeps, per recipe and concurrency, the last point in this order: the latest
+# date, then (same day) the later source name, then the higher throughput.
+_AS_OF_ORDER = ["date", "source", "tput_per_gpu"]
 
 
 @dataclass(frozen=True)
@@ -200,6 +196,24 @@ class FrontierIndex:
         )
         self._lock = threading.Lock()
 
+    @cached_property
+    def _by_date(self) -> tuple[pl.Series, npt.NDArray[np.datetime64]]:
+        """The points' positions in as-of order (an index, not a sorted copy) and their dates."""
+        order = self.points.select(pl.arg_sort_by(_AS_OF_ORDER).alias("i"))["i"]
+        return order, self.points["date"].to_numpy()[order.to_numpy()]
+
+    def as_of_view(self, as_of: dt.date) -> pl.DataFrame:
+        """For each recipe and concurrency, the latest point dated on or before ``as_of``.
+
+        The points are sorted once; the points dated up to ``as_of`` are a prefix of that order,
+        so a view (a history takes one per benchmark date) costs a search and a de-duplication.
+        """
+        order, dates = self._by_date
+        n = int(np.searchsorted(dates, np.datetime64(as_of, "D"), side="right"))
+        return self.points[order.head(n)].unique(
+            subset=["recipe_id", "conc"], keep="last", maintain_order=True
+        )
+
     def effective_as_of(self, as_of: dt.date | None) -> dt.date | None:
         """The latest benchmark date on or before ``as_of`` (None: no point is that old)."""
         if not self._dates:
@@ -224,7 +238,7 @@ class FrontierIndex:
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
-            view = as_of_view(self.points, key[0]) if key[0] is not None else self.points.clear()
+            view = self.as_of_view(key[0]) if key[0] is not None else self.points.clear()
             built = build_workload_indexes(view, pooling)
             self._cache[key] = built
             if len(self._cache) > _INDEX_CACHE_SIZE:
