@@ -197,22 +197,28 @@ class FrontierIndex:
         self._lock = threading.Lock()
 
     @cached_property
-    def _by_date(self) -> tuple[pl.Series, npt.NDArray[np.datetime64]]:
-        """The points' positions in as-of order (an index, not a sorted copy) and their dates."""
+    def _by_date(self) -> tuple[pl.Series, npt.NDArray[np.datetime64], pl.DataFrame]:
+        """The points' positions in as-of order (an index, not a sorted copy), their dates, and
+        their (recipe_id, conc) keys in that order."""
         order = self.points.select(pl.arg_sort_by(_AS_OF_ORDER).alias("i"))["i"]
-        return order, self.points["date"].to_numpy()[order.to_numpy()]
+        dates = self.points["date"].to_numpy()[order.to_numpy()]
+        return order, dates, self.points.select("recipe_id", "conc")[order]
 
     def as_of_view(self, as_of: dt.date) -> pl.DataFrame:
         """For each recipe and concurrency, the latest point dated on or before ``as_of``.
 
-        The points are sorted once; the points dated up to ``as_of`` are a prefix of that order,
-        so a view (a history takes one per benchmark date) costs a search and a de-duplication.
+        The points are ordered once; those dated up to ``as_of`` are a prefix of that order, so
+        a view (a history takes one per benchmark date) de-duplicates the prefix's two key
+        columns and gathers only the rows it keeps.
         """
-        order, dates = self._by_date
+        order, dates, keys = self._by_date
         n = int(np.searchsorted(dates, np.datetime64(as_of, "D"), side="right"))
-        return self.points[order.head(n)].unique(
-            subset=["recipe_id", "conc"], keep="last", maintain_order=True
+        kept = (
+            keys.head(n)
+            .with_row_index("position")
+            .unique(subset=["recipe_id", "conc"], keep="last", maintain_order=True)["position"]
         )
+        return self.points[order.gather(kept)]
 
     def effective_as_of(self, as_of: dt.date | None) -> dt.date | None:
         """The latest benchmark date on or before ``as_of`` (None: no point is that old)."""
