@@ -128,10 +128,15 @@ def widget_embed(
     osl: Text = None,
     target: Text = None,
     pricing: Text = None,
+    demand_kind: Text = None,
+    demand_value: Text = None,
 ) -> Response[str]:
     """The element's attributes come from the query; the widget itself validates them against
     the API and shows any problem in words."""
-    values = {"model": model, "isl": isl, "osl": osl, "target": target, "pricing": pricing}
+    values = {
+        "model": model, "isl": isl, "osl": osl, "target": target, "pricing": pricing,
+        "demand-kind": demand_kind, "demand-value": demand_value,
+    }  # fmt: skip
     attributes = " ".join(
         f'{name}="{html.escape(value, quote=True)}"'
         for name, value in values.items()

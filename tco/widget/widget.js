@@ -22,6 +22,11 @@ const METHOD_WORDS = {
   extrapolated: "extrapolated beyond the measured range",
 };
 
+const DEMAND_WORDS = {
+  output_tokens_per_s: "output tokens per second", output_tokens_per_day: "output tokens per day",
+  requests_per_s: "requests per second", concurrent_users: "concurrent users",
+};
+
 const KIND_WORDS = {
   on_demand: "on-demand", reserved_1y: "1-year reserved", reserved_3y: "3-year reserved",
   spot: "spot", owned: "owned (TCO)", override: "price override",
@@ -50,6 +55,7 @@ input:focus-visible{outline:2px solid var(--_accent);outline-offset:2px}
 .recipe{margin:.1em 0 .35em;overflow-wrap:anywhere}
 .facts{margin:0;padding:0;list-style:none;font-size:.9em;color:var(--_muted)}
 .facts li{margin:.1em 0}
+.demand{margin-top:.4em;color:inherit}
 a{color:var(--_accent)}
 h3{font-size:.8em;text-transform:uppercase;letter-spacing:.05em;color:var(--_muted);margin:1em 0 .3em;font-weight:650}
 ol{list-style:none;margin:0;padding:0}
@@ -110,6 +116,8 @@ const usd = (v) => usdFormat.format(v);
 const gpuHour = new Intl.NumberFormat("en-US", {
   style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4,
 });
+const wholeUsd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+const count = new Intl.NumberFormat("en-US", { notation: "compact", maximumSignificantDigits: 3 });
 const roundSpeed = (v) => (v >= 10 ? Math.round(v) : Math.round(v * 10) / 10);
 const speed = (v) => roundSpeed(v).toLocaleString("en-US");
 const hwName = (key) => key.toUpperCase();
@@ -135,7 +143,7 @@ async function getJson(url, signal) {
 }
 
 class TcoCostWidget extends HTMLElement {
-  static observedAttributes = ["model", "isl", "osl", "target", "pricing", "api-base"];
+  static observedAttributes = ["model", "isl", "osl", "target", "pricing", "api-base", "demand-kind", "demand-value"];
 
   #ui;
   #abort = null;
@@ -202,16 +210,21 @@ class TcoCostWidget extends HTMLElement {
       const value = this.getAttribute(name);
       if (value) params[name] = value;
     }
-    return { base: base.href, params, target: this.target };
+    // A demand (both attributes) prices the capacity it takes: quotes only, curves ignore it.
+    const demand = {};
+    const [kind, value] = [this.getAttribute("demand-kind"), this.getAttribute("demand-value")];
+    if (kind || value) Object.assign(demand, { demand_kind: kind ?? "", demand_value: value ?? "" });
+    return { base: base.href, params, demand, target: this.target };
   }
 
   async #load() {
     this.#abort?.abort();
     const abort = (this.#abort = new AbortController());
-    const { base, params, target } = this.#request();
+    const { base, params, demand, target } = this.#request();
     const query = new URLSearchParams(params);
     const curvesUrl = new URL(`v1/curves?${query}`, base).href;
     query.set("targets", String(target));
+    for (const [name, value] of Object.entries(demand)) query.set(name, value);
     const quoteUrl = new URL(`v1/quotes?${query}`, base).href;
 
     this.#ui.card.setAttribute("aria-busy", "true");
@@ -228,7 +241,7 @@ class TcoCostWidget extends HTMLElement {
       const { body, answeredAt } = await getJson(quoteUrl, abort.signal);
       if (abort.signal.aborted) return;
       const tq = body.targets[0];
-      const quote = { request: { ...params, target, api_base: base }, response: body, target: tq, cheapest: tq.cheapest };
+      const quote = { request: { ...params, ...demand, target, api_base: base }, response: body, target: tq, cheapest: tq.cheapest };
       this.#quote = quote;
       this.#renderQuote(quote);
       this.#measure("tco:first-render", answeredAt);
@@ -363,6 +376,7 @@ class TcoCostWidget extends HTMLElement {
             run ? h("a", { href: run, target: "_blank", rel: "noopener noreferrer" }, dates.join(", ")) : dates.join(", "),
             `; benchmarks as of ${a.benchmark_as_of ?? "(none)"}.`)),
       );
+      if (a.demand) parts.push(this.#bill(a.demand, c, tq.cheapest_for_demand));
       const next = tq.cheapest_per_hardware.filter((o2) => o2.hardware !== c.hardware).slice(0, 4);
       if (next.length) {
         parts.push(h("h3", {}, "Next cheapest hardware"),
@@ -385,6 +399,28 @@ class TcoCostWidget extends HTMLElement {
       h("a", { href: new URL("docs", this.#quote.request.api_base).href, target: "_blank", rel: "noopener noreferrer" }, "tco API"),
     );
     this.#drawChart();
+  }
+
+  // What serving the demand takes on the cheapest option, and the lowest monthly bill once
+  // whole replicas are counted (which can be another option when a big replica sits idle).
+  #bill(demand, c, forDemand) {
+    const what = `${count.format(demand.value)} ${DEMAND_WORDS[demand.kind] ?? demand.kind}`;
+    const lines = [];
+    if (c.capacity) {
+      const cap = c.capacity;
+      lines.push(h("li", { class: "bill", "data-usd-per-month": String(cap.usd_per_month) },
+        h("b", {}, `${wholeUsd.format(cap.usd_per_month)} a month`),
+        ` for ${what}: ${cap.gpus.toLocaleString("en-US")} GPUs (${cap.replicas.toLocaleString("en-US")} × ${cap.gpus_per_replica}), ${Math.round(cap.load_factor * 100)}% loaded.`));
+    } else {
+      lines.push(h("li", { class: "bill" }, `No monthly bill for ${what}: ${c.capacity_unavailable ?? "capacity unknown"}.`));
+    }
+    const other = forDemand?.capacity;
+    if (other && (forDemand.recipe.recipe_id !== c.recipe.recipe_id || forDemand.offer.provider !== c.offer.provider)) {
+      lines.push(h("li", { class: "bill-lowest", "data-usd-per-month": String(other.usd_per_month) },
+        `Lowest monthly bill: ${hwName(forDemand.hardware)} ${forDemand.recipe.label}, `,
+        h("b", {}, `${wholeUsd.format(other.usd_per_month)} a month`), ` (${other.gpus.toLocaleString("en-US")} GPUs).`));
+    }
+    return h("ul", { class: "facts demand" }, ...lines);
   }
 
   #renderError(detail) {

@@ -65,6 +65,16 @@ def test_embed_escapes_its_attributes(client: TestClient[Any]) -> None:
     assert 'model="dsr1&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in response.text
 
 
+def test_embed_passes_a_demand_to_the_element(client: TestClient[Any]) -> None:
+    params = {"model": "dsr1", "demand_kind": "concurrent_users", "demand_value": "500"}
+    response = client.get("/embed", params=params)
+    assert response.status_code == 200
+    assert (
+        '<tco-cost-widget model="dsr1" demand-kind="concurrent_users" demand-value="500">'
+        in response.text
+    )
+
+
 def test_embed_needs_a_model(client: TestClient[Any]) -> None:
     response = client.get("/embed")
     assert response.status_code == 400

@@ -174,6 +174,44 @@ def test_changing_the_target_rerenders_with_the_new_answer(
     assert [q["detail"]["request"]["target"] for q in quotes] == [50, 100, 20, target, 1000]
 
 
+def test_a_demand_adds_the_monthly_bill(page: Page, tco_origin: str, host: HostServer) -> None:
+    """demand-kind + demand-value: the cheapest option's capacity and monthly bill, and the
+    lowest bill once whole replicas are counted, as the API answers them."""
+    demand = {"demand_kind": "output_tokens_per_day", "demand_value": "2e9"}
+    extra = ' demand-kind="output_tokens_per_day" demand-value="2e9"'
+    page.goto(host.add("/demand.html", host_page(tco_origin, element(extra=extra))))
+    wait_ready(page)
+    screenshot(page, "demand_monthly_bill")
+    answer = api_quote(tco_origin, 50, **demand)
+    assert_renders_answer(page, answer)
+    tq = answer["targets"][0]
+    cap = tq["cheapest"]["capacity"]
+    bill = page.locator("#w .bill")
+    assert float(bill.get_attribute("data-usd-per-month") or "nan") == cap["usd_per_month"]
+    text = bill.inner_text()
+    assert f"${round(cap['usd_per_month']):,} a month" in text
+    assert "2B output tokens per day" in text
+    assert f"{cap['gpus']:,} GPUs ({cap['replicas']:,} × {cap['gpus_per_replica']})" in text
+    lowest = tq["cheapest_for_demand"]
+    if lowest["recipe"]["recipe_id"] != tq["cheapest"]["recipe"]["recipe_id"]:
+        shown = page.locator("#w .bill-lowest")
+        assert (
+            float(shown.get_attribute("data-usd-per-month") or "nan")
+            == lowest["capacity"]["usd_per_month"]
+        )
+        assert lowest["recipe"]["label"] in shown.inner_text()
+    else:
+        assert page.locator("#w .bill-lowest").count() == 0
+    (event,) = [e for e in page.evaluate("window.__events") if e["type"] == "tco:quote"]
+    assert event["detail"]["response"] == answer
+    assert {k: event["detail"]["request"][k] for k in demand} == demand
+
+    # One attribute without the other is the API's problem, shown in words.
+    page.evaluate("document.querySelector('#w').removeAttribute('demand-value')")
+    wait_ready(page, state="error")
+    assert "demand_value" in page.locator("#w .error .detail").inner_text()
+
+
 def test_unknown_model_shows_the_problem_detail(
     page: Page, tco_origin: str, host: HostServer
 ) -> None:
