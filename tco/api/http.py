@@ -184,9 +184,11 @@ def represent(
     request: Request[Any, Any, Any],
     answer: object,
     rows: Callable[[], Sequence[Mapping[str, object]]] | None = None,
+    *,
+    csv: bool | None = None,
 ) -> Representation:
-    """JSON, or CSV when asked and ``rows`` is given."""
-    if rows is not None and wants_csv(request):
+    """JSON, or CSV when asked (``csv``, or else the request says) and ``rows`` is given."""
+    if rows is not None and (wants_csv(request) if csv is None else csv):
         body = rows_to_csv(rows()).encode()
         media_type = CSV_MEDIA_TYPE
     else:

@@ -211,42 +211,28 @@ def get_quote(
         ),
     ] = None,
 ) -> Response[QuoteResponse]:
-    req = _quote_query(
-        model,
-        isl,
-        osl,
-        targets,
-        pricing,
-        pricing_version,
-        token_basis,
-        utilization,
-        interpolation,
-        pooling,
-        extrapolate,
-        as_of,
-        hardware,
-        exclude_hardware,
-        frameworks,
-        max_ttft_s,
-        top,
-        demand_kind,
-        demand_value,
-        api_price,
-    )
-    table = service.table(req.pricing, req.pricing_version)
-    # The answer is a pure function of the request, the dataset version and the (immutable)
-    # pricing table version: the widget's repeated GETs are served from the encoded bytes.
+    table = service.table(pricing, pricing_version)
+    csv = wants_csv(request)
+    # The answer is a pure function of the query, the dataset version and the (immutable)
+    # pricing table version: the widget's repeated GETs are served from the encoded bytes. The
+    # key is the raw query string, so a repeated GET skips building the request: the bytes were
+    # made from this very string, which passed validation then (against the same dataset).
     key = (
         service.index.dataset_version,
         table.name,
         table.version,
-        msgspec.json.encode(req),
-        wants_csv(request),
+        request.scope["query_string"],
+        csv,
     )
 
     def make() -> Representation:
+        req = _quote_query(
+            model, isl, osl, targets, pricing, pricing_version, token_basis, utilization,
+            interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks,
+            max_ttft_s, top, demand_kind, demand_value, api_price,
+        )  # fmt: skip
         answer = service.quote(req, table=table)
-        return represent(request, answer, lambda: quote_rows(answer))
+        return represent(request, answer, lambda: quote_rows(answer), csv=csv)
 
     return respond(
         request, _QUOTE_REPRESENTATIONS.get_or_make(key, make), cache_control=QUOTE_CACHE_CONTROL

@@ -67,3 +67,25 @@ def test_gzip_variant_has_its_own_etag_and_revalidates(client: TestClient[Any]) 
     )
     assert other.status_code == 200
     assert len(gzip.compress(plain.content)) < len(plain.content) / 5
+
+
+def test_the_cache_key_is_the_query_string_and_never_holds_an_error(
+    client: TestClient[Any],
+) -> None:
+    """Two spellings of one query are two entries with the same bytes; a query that fails is
+    answered with its problem every time, never from the cache."""
+    base = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=50&pricing=cloud-public-2026"
+    one = client.get(base + "&top=2")
+    other = client.get(base.replace("targets=50&", "") + "&top=2&targets=50.0")
+    assert one.status_code == other.status_code == 200
+    assert one.content == other.content
+    assert one.headers["etag"] == other.headers["etag"]
+    bad = base + "&hardware=no-such-gpu"
+    for _ in range(2):
+        response = client.get(bad)
+        assert response.status_code == 422
+        assert response.json()["field"] == "hardware"
+    # The same query as CSV is its own representation.
+    as_csv = client.get(base + "&top=2", headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.headers["etag"] != one.headers["etag"]
