@@ -476,7 +476,9 @@ class _Parts:
 
     def __init__(self, wl: WorkloadIndex) -> None:
         n = wl.curves.count
-        self.wl = wl
+        # The frames, not the index: the index keeps these parts, so no reference cycle.
+        self._groups = wl.groups
+        self._knot_rows = wl.knots.select(KNOT_FIELDS)
         self.curve_ids: list[str] = wl.groups["curve_id"].to_list()
         self.infos: dict[int, RecipeInfo] = {}
         self.unreachable: dict[int, UnreachableRecipe] = {}
@@ -510,7 +512,7 @@ class _Parts:
         new = curves[~self._curve_made[curves]]
         if new.size:
             missing = np.unique(new).tolist()
-            for c, row in zip(missing, self.wl.groups[missing].to_dicts(), strict=True):
+            for c, row in zip(missing, self._groups[missing].to_dicts(), strict=True):
                 info = self.infos[c] = recipe_info(row)
                 self.unreachable[c] = UnreachableRecipe(
                     recipe_id=info.recipe_id,
@@ -526,7 +528,7 @@ class _Parts:
         new = knots[~self._knot_made[knots]]
         if new.size:
             missing = np.unique(new).tolist()
-            rows = self.wl.knots.select(KNOT_FIELDS)[missing].iter_rows()
+            rows = self._knot_rows[missing].iter_rows()
             for i, (x, tput, conc, date, source, recipe_id, version, image) in zip(
                 missing, rows, strict=True
             ):
