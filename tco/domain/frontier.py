@@ -212,23 +212,10 @@ def read_at(
     extrapolate: bool = False,
     positive: str | None = None,
 ) -> Reading:
-    """Read every curve at one target (see :func:`read_grid`)."""
+    """Read every curve at one target (see :func:`read_grid`, which reads many at once)."""
     return read_grid(
         curves, [target], interpolation, extrapolate=extrapolate, positive=positive
     ).row(0)
-
-
-def read_many(
-    curves: Curves,
-    targets: Sequence[float],
-    interpolation: Interpolation = "linear",
-    *,
-    extrapolate: bool = False,
-    positive: str | None = None,
-) -> list[Reading]:
-    """Read every curve at each target (see :func:`read_grid`), one :class:`Reading` per target."""
-    grid = read_grid(curves, targets, interpolation, extrapolate=extrapolate, positive=positive)
-    return [grid.row(i) for i in range(len(grid.targets))]
 
 
 def read_grid(
