@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import weakref
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get
-from litestar.params import FromQuery, Parameter
+from litestar.params import Parameter
 
 from tco.api.convert import csv_list, to_struct
 from tco.api.deps import ServiceDep
@@ -22,7 +22,19 @@ from tco.api.http import (
     cached,
     with_head,
 )
-from tco.api.reads import CsvText, Isl, Model, OptionalText, Osl, PricingVersion
+from tco.api.reads import (
+    QUOTE_DEFAULTS,
+    CsvText,
+    InterpolationParam,
+    Isl,
+    Model,
+    OptionalText,
+    Osl,
+    PoolingParam,
+    PricingVersion,
+    TokenBasisParam,
+    UtilizationParam,
+)
 from tco.domain.errors import InvalidRequest
 from tco.domain.history import HistoryResponse, history
 from tco.domain.index import FrontierIndex
@@ -93,10 +105,10 @@ async def get_history(
     ],
     pricing: OptionalText = None,
     pricing_version: PricingVersion = None,
-    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
-    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
-    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
-    pooling: FromQuery[Literal["recipe", "series"] | None] = None,
+    token_basis: TokenBasisParam = QUOTE_DEFAULTS["token_basis"],
+    utilization: UtilizationParam = QUOTE_DEFAULTS["utilization"],
+    interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
+    pooling: PoolingParam = QUOTE_DEFAULTS["pooling"],
     as_of: Annotated[
         dt.date | None, Parameter(description="Leave out benchmark dates after this one")
     ] = None,

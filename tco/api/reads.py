@@ -33,7 +33,9 @@ from tco.api.http import (
 )
 from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
-from tco.domain.quote import QuoteRequest, QuoteResponse
+from tco.domain.frontier import Interpolation
+from tco.domain.index import Pooling
+from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
@@ -75,6 +77,22 @@ PricingVersion = Annotated[int | None, Parameter(ge=1, le=1_000_000_000)]
 _TARGET = r"(?:[1-9][0-9]{0,4}(?:\.[0-9]{1,6})?|0?\.[0-9]{0,5}[1-9]|100000(?:\.0{1,6})?)"
 TARGETS_PATTERN = rf"^{_TARGET}(?:,{_TARGET}){{0,49}}$"
 OptionalText = Annotated[str | None, Parameter(min_length=1, max_length=100)]
+
+# Quote options, with the engine's defaults stated: a query string leaves a parameter out, it
+# cannot send null, so these are documented as plain values with a default (which also gives
+# generated clients plain enum types), and "null" is refused like any other wrong value.
+QUOTE_DEFAULTS: dict[str, Any] = {f.name: f.default for f in msgspec.structs.fields(QuoteRequest)}
+TokenBasisParam = FromQuery[TokenBasis]
+UtilizationParam = Annotated[
+    float,
+    Parameter(
+        ge=0.01, le=1.0, description="Share of the time the GPUs serve at the operating point"
+    ),
+]
+InterpolationParam = FromQuery[Interpolation]
+PoolingParam = FromQuery[Pooling]
+ExtrapolateParam = FromQuery[bool]
+TopParam = Annotated[int, Parameter(ge=1, le=100)]
 
 
 def parse_targets(text: str) -> list[float]:
@@ -171,11 +189,11 @@ def get_quote(
     ],
     pricing: OptionalText = None,
     pricing_version: PricingVersion = None,
-    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
-    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
-    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
-    pooling: FromQuery[Literal["recipe", "series"] | None] = None,
-    extrapolate: FromQuery[bool | None] = None,
+    token_basis: TokenBasisParam = QUOTE_DEFAULTS["token_basis"],
+    utilization: UtilizationParam = QUOTE_DEFAULTS["utilization"],
+    interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
+    pooling: PoolingParam = QUOTE_DEFAULTS["pooling"],
+    extrapolate: ExtrapolateParam = QUOTE_DEFAULTS["extrapolate"],
     as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
     exclude_hardware: CsvText = None,
@@ -184,7 +202,7 @@ def get_quote(
     max_ttft_s: Annotated[
         float | None, Parameter(gt=0, le=3600, schema_extra={"exclusiveMinimum": 0})
     ] = None,
-    top: Annotated[int | None, Parameter(ge=1, le=100)] = None,
+    top: TopParam = QUOTE_DEFAULTS["top"],
     demand_kind: FromQuery[
         Literal[
             "output_tokens_per_s", "output_tokens_per_day", "requests_per_s", "concurrent_users"
@@ -257,9 +275,9 @@ def get_curves(
     osl: Osl,
     pricing: OptionalText = None,
     pricing_version: PricingVersion = None,
-    token_basis: FromQuery[Literal["total", "output", "input"] | None] = None,
-    utilization: Annotated[float | None, Parameter(ge=0.01, le=1.0)] = None,
-    interpolation: FromQuery[Literal["linear", "monotone", "measured"] | None] = None,
+    token_basis: TokenBasisParam = QUOTE_DEFAULTS["token_basis"],
+    utilization: UtilizationParam = QUOTE_DEFAULTS["utilization"],
+    interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
     as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
 ) -> Response[CurvesResponse]:
@@ -309,7 +327,7 @@ def get_frontiers(
     isl: Isl,
     osl: Osl,
     as_of: FromQuery[dt.date | None] = None,
-    pooling: FromQuery[Literal["recipe", "series"]] = "recipe",
+    pooling: PoolingParam = QUOTE_DEFAULTS["pooling"],
     hardware: OptionalText = None,
 ) -> Response[FrontiersResponse]:
     answer = service.frontiers(model, isl, osl, as_of, pooling, hardware)
