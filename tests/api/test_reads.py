@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.routes import HTTPRoute
@@ -384,3 +386,21 @@ def test_compare_selector_matching_nothing_lists_the_dates(client: Client) -> No
     body = problem(response, 422)
     assert body["field"] == "baseline"
     assert "2026-03-01" in body["detail"] and "2026-03-26" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "name", ["token_basis", "utilization", "interpolation", "pooling", "extrapolate", "top"]
+)
+def test_quote_options_document_the_engine_default_and_refuse_null(
+    client: Client, name: str
+) -> None:
+    """A query string cannot send null: the options are documented as plain values with the
+    engine's default, and the text "null" is a 400 naming the parameter, not "use the default"."""
+    from tco.domain.quote import QuoteRequest
+
+    spec = client.get("/schema/openapi.json").json()
+    params = {p["name"]: p for p in spec["paths"]["/v1/quotes"]["get"]["parameters"]}
+    default = next(f.default for f in msgspec.structs.fields(QuoteRequest) if f.name == name)
+    assert params[name]["schema"]["default"] == default
+    assert "null" not in json.dumps(params[name]["schema"])
+    assert problem(client.get(QUOTE_URL + f"&{name}=null"), 400)["field"] == name
