@@ -215,7 +215,7 @@ class Service:
 
     def quote(self, request: QuoteRequest, *, table: PricingTable | None = None) -> QuoteResponse:
         """``table``: the resolved pricing table when the caller already has it."""
-        self._check_keys(request)
+        self.check_keys(request)
         return quote(
             self.index,
             table or self.table(request.pricing, request.pricing_version),
@@ -227,7 +227,8 @@ class Service:
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)
 
-    def _check_keys(self, f: QuoteFilters) -> None:
+    def check_keys(self, f: QuoteFilters) -> None:
+        """Hardware filters name catalog hardware (400 naming the field and the known keys)."""
         known = set(self.hardware_catalog)
         for field in ("hardware", "exclude_hardware"):
             for hw in getattr(f, field) or []:
@@ -286,7 +287,7 @@ class Service:
         recipe and offer of each hardware (what a chart draws). The grid is log-spaced over the
         workload's measured range (interactivity spans two decades); 60 points draw it smoothly
         at a tenth of the bytes that every knot of every recipe would take."""
-        self._check_keys(base)
+        self.check_keys(base)
         table = self.table(base.pricing, base.pricing_version)
         wl = self.index.workload(base.model, base.isl, base.osl, base.as_of, base.pooling)
         if wl is None:

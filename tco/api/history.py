@@ -12,7 +12,6 @@ import msgspec
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
-from tco.api.convert import csv_list, to_struct
 from tco.api.deps import ServiceDep
 from tco.api.http import (
     CACHE_HEADERS,
@@ -34,8 +33,8 @@ from tco.api.reads import (
     PricingVersion,
     TokenBasisParam,
     UtilizationParam,
+    quote_query,
 )
-from tco.domain.errors import InvalidRequest
 from tco.domain.history import HistoryResponse, history
 from tco.domain.index import FrontierIndex
 from tco.domain.pricing import PricingTable
@@ -117,18 +116,11 @@ async def get_history(
     """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
     answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so
     the curve moves only with the benchmarks."""
-    req = to_struct(
-        QuoteRequest,
-        {
-            "model": model, "isl": isl, "osl": osl, "targets": [target], "pricing": pricing,
-            "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
-            "interpolation": interpolation, "pooling": pooling, "as_of": as_of, "hardware": csv_list(hardware),
-        },
+    req = quote_query(
+        model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
+        interpolation, pooling, None, as_of, hardware, None, None, None, None,
     )  # fmt: skip
-    for hw in req.hardware or []:
-        if hw not in service.hardware_catalog:
-            known = ", ".join(sorted(service.hardware_catalog))
-            raise InvalidRequest("hardware", f"unknown hardware {hw!r} (known: {known})")
+    service.check_keys(req)
     table = service.table(req.pricing, req.pricing_version)
     # a first answer quotes once per benchmark date: off the event loop
     answer = await anyio.to_thread.run_sync(_history, service.index, table, req)

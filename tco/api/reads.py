@@ -106,12 +106,13 @@ def parse_targets(text: str) -> list[float]:
     return [float(t) for t in text.split(",")]  # float(), unlike msgspec, reads ".5"
 
 
-def _quote_query(model: str, isl: int, osl: int, targets: str | None, pricing: str | None, pricing_version: int | None, token_basis: str | None,
+def quote_query(model: str, isl: int, osl: int, targets: list[float], pricing: str | None, pricing_version: int | None, token_basis: str | None,
                  utilization: float | None, interpolation: str | None, pooling: str | None, extrapolate: bool | None, as_of: dt.date | None,
                  hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None,
                  demand_kind: str | None = None, demand_value: float | None = None, api_price: str | None = None) -> QuoteRequest:  # fmt: skip
+    """A quote request from query parameters (the GET routes of quotes, curves and history)."""
     request = to_struct(QuoteRequest, {
-        "model": model, "isl": isl, "osl": osl, "targets": None if targets is None else parse_targets(targets),
+        "model": model, "isl": isl, "osl": osl, "targets": targets,
         "pricing": pricing, "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
         "interpolation": interpolation, "pooling": pooling, "extrapolate": extrapolate, "as_of": as_of,
         "hardware": csv_list(hardware), "exclude_hardware": csv_list(exclude_hardware), "frameworks": csv_list(frameworks),
@@ -244,8 +245,8 @@ def get_quote(
     )
 
     def make() -> Representation:
-        req = _quote_query(
-            model, isl, osl, targets, pricing, pricing_version, token_basis, utilization,
+        req = quote_query(
+            model, isl, osl, parse_targets(targets), pricing, pricing_version, token_basis, utilization,
             interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks,
             max_ttft_s, top, demand_kind, demand_value, api_price,
         )  # fmt: skip
@@ -281,11 +282,11 @@ def get_curves(
     as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
 ) -> Response[CurvesResponse]:
-    base = _quote_query(
+    base = quote_query(
         model,
         isl,
         osl,
-        "1",
+        [1.0],  # replaced by the chart's grid
         pricing,
         pricing_version,
         token_basis,
