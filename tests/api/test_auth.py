@@ -15,6 +15,7 @@ from tco.api.auth import AuthSettings, TokenBuckets
 from tco.cli import main
 from tco.store import SqliteStore
 from tests.api.pricing_support import AWS_H100, NEBIUS_H200, TABLE, Api, make_api
+from tests.api.problems import problem as problem_of
 
 URL = f"/v1/pricing/tables/{TABLE}"
 BODY = {"name": TABLE, "offers": [AWS_H100]}
@@ -26,17 +27,9 @@ def api(tmp_path: Path) -> Iterator[Api]:
         yield api
 
 
-def _problem(response: object, status: int) -> dict[str, object]:
-    assert response.status_code == status, response.text  # type: ignore[attr-defined]
-    assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status
-    return body
-
-
 def test_a_write_without_a_key_is_401_with_a_challenge(api: Api) -> None:
     response = api.client.post("/v1/pricing/tables", json=BODY)
-    problem = _problem(response, 401)
+    problem = problem_of(response, 401)
     assert problem["field"] == "X-API-Key"
     assert problem["detail"] == (
         "this operation needs an API key (role editor or higher) in the X-API-Key header"
@@ -52,7 +45,7 @@ def test_a_write_without_a_key_is_401_with_a_challenge(api: Api) -> None:
 )
 def test_an_invalid_key_is_401_and_never_echoed(api: Api, key: str) -> None:
     response = api.client.post("/v1/pricing/tables", json=BODY, headers={"X-API-Key": key})
-    problem = _problem(response, 401)
+    problem = problem_of(response, 401)
     assert problem["field"] == "X-API-Key"
     if key:
         assert key not in response.text
@@ -60,11 +53,13 @@ def test_an_invalid_key_is_401_and_never_echoed(api: Api, key: str) -> None:
 
 def test_a_revoked_key_is_401(api: Api) -> None:
     api.store.revoke_key("editor-key")
-    _problem(api.client.post("/v1/pricing/tables", json=BODY, headers=api.headers(api.editor)), 401)
+    problem_of(
+        api.client.post("/v1/pricing/tables", json=BODY, headers=api.headers(api.editor)), 401
+    )
 
 
 def test_roles_viewer_cannot_write_editor_cannot_delete_admin_can(api: Api) -> None:
-    viewer = _problem(
+    viewer = problem_of(
         api.client.post("/v1/pricing/tables", json=BODY, headers=api.headers(api.viewer)), 403
     )
     assert (
@@ -74,7 +69,7 @@ def test_roles_viewer_cannot_write_editor_cannot_delete_admin_can(api: Api) -> N
     etag = api.create()
     editor = api.client.delete(URL, headers=api.headers(api.editor, **{"If-Match": etag}))
     assert (
-        _problem(editor, 403)["detail"]
+        problem_of(editor, 403)["detail"]
         == "this operation needs role admin or higher; key 'editor-key' has role editor"
     )
     assert (
@@ -101,12 +96,12 @@ def test_reads_are_open_by_default(api: Api) -> None:
 def test_a_setting_makes_reads_need_a_viewer_key(tmp_path: Path) -> None:
     with make_api(tmp_path, auth=AuthSettings(reads_require_key=True)) as api:
         for path in ("/v1/pricing/tables", "/v1/catalog", f"/v1/pricing/tables/{TABLE}"):
-            assert _problem(api.client.get(path), 401)["field"] == "X-API-Key"
+            assert problem_of(api.client.get(path), 401)["field"] == "X-API-Key"
         assert (
             api.client.get("/v1/pricing/tables", headers=api.headers(api.viewer)).status_code == 200
         )
         quote = {"model": "dsr1", "isl": 8192, "osl": 1024, "targets": [30]}
-        _problem(api.client.post("/v1/quotes", json=quote), 401)
+        problem_of(api.client.post("/v1/quotes", json=quote), 401)
         # Liveness and the API description reveal no prices: open.
         assert api.client.get("/healthz").status_code == 200
         assert api.client.get("/schema/openapi.json").status_code == 200
@@ -175,7 +170,7 @@ def test_writes_beyond_the_burst_get_429_with_retry_after(tmp_path: Path) -> Non
             json={"offers": [AWS_H100]},
             headers=api.headers(api.editor, **{"If-Match": f'"{TABLE}-v2"'}),
         )
-        problem = _problem(limited, 429)
+        problem = problem_of(limited, 429)
         assert limited.headers["retry-after"] == "100"  # one token at 0.01/s
         assert problem["field"] == "X-API-Key"
         assert "editor-key" in str(problem["detail"])

@@ -22,6 +22,7 @@ from litestar.testing import TestClient
 from tco.api.app import MAX_BODY_BYTES
 from tco.cli import main as cli_main
 from tco.domain.pricing import DEFAULT_PRICING_TABLE
+from tests.api.problems import problem
 
 Client = TestClient[Any]
 KIMI = {"model": "kimi-k2.5", "isl": 8192, "osl": 1024}
@@ -30,15 +31,6 @@ CURVES_URL = "/v1/curves?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x"
 FRONTIERS_URL = "/v1/frontiers?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x"
 POINTS_URL = "/v1/points?model=kimi-k2.5&isl=8192&osl=1024&hardware=mi355x&limit=7"
 TABLE_URL = f"/v1/pricing/tables/{DEFAULT_PRICING_TABLE}"
-PROBLEM = "application/problem+json"
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 # ------------------------------------------------------------------------------ quotes

@@ -22,6 +22,7 @@ from tco.app_state import LiveService, service_from_store
 from tco.ingest import FORMATS, parse
 from tco.ingest.shipped import RUNNER_AGG_DATE, load_shipped_points
 from tco.store import Role, Store
+from tests.api.problems import problem
 
 Client = TestClient[Any]
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,6 @@ AGG_FILES = sorted((BENCHMARKS / "inferencex_runner_agg").glob("agg_*.json"))
 NATIVE_JSON = (FIXTURES / "native_points.json").read_bytes()
 NATIVE_CSV = (FIXTURES / "native_points.csv").read_bytes()
 JSON, CSV = "application/json", "text/csv"
-PROBLEM = "application/problem+json"
 # API rows whose pool GPU counts contradict their per-pool throughputs (see test_sanity.py)
 GB200_TOTAL_IN_BOTH_POOLS = [150, 152, 155, 157, 158, 163, 165, 169]
 
@@ -45,14 +45,6 @@ def post(client: Client, key: str, body: bytes, content_type: str = JSON, **para
         params=params,
         headers={"X-API-Key": key, "content-type": content_type},
     )
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
 
 
 def dataset_state(client: Client, store: Store) -> tuple[str, int, int, int]:
