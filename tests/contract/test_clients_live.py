@@ -25,6 +25,7 @@ import pytest
 from tco.app_state import service_from_store
 from tco.domain.quote import QuoteRequest
 from tco.service import Service
+from tests.contract.clients import make_clients
 
 pytestmark = pytest.mark.slow
 
@@ -35,16 +36,9 @@ HOST = "127.0.0.1"
 @pytest.fixture(scope="module")
 def tco_client() -> Iterator[ModuleType]:
     """The client package, generated from the committed document (fast when up to date)."""
-    made = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "make_clients.sh")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
+    clients = make_clients()
     with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(ROOT / "clients" / "python"))
+        mp.syspath_prepend(str(clients / "python"))
         import tco_client
 
         yield tco_client

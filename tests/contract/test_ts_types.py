@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.contract.clients import make_clients
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,15 +26,7 @@ READ = "quote.targets[0].cheapest?.usd_per_million_tokens"
 
 @pytest.fixture(scope="module")
 def schema() -> Path:
-    made = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "make_clients.sh")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stdout + made.stderr
-    return ROOT / "clients" / "ts" / "schema.d.ts"
+    return make_clients() / "ts" / "schema.d.ts"
 
 
 def _tsc(project: Path) -> subprocess.CompletedProcess[str]:
