@@ -192,20 +192,22 @@ def disagg_point(output_tput_per_gpu: float, **changes: object) -> Point:
     return Point(**{**fields, **changes})  # type: ignore[arg-type]
 
 
+def gb200_table(usd_per_gpu_hour: float) -> PricingTable:
+    offer = Offer(
+        hardware="gb200",
+        provider="p",
+        kind="on_demand",
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        source="s",
+    )
+    return PricingTable(name="t", version=1, description="", offers=(offer,))
+
+
 def test_disagg_output_cost_charges_all_gpus() -> None:
     """Output 100 tok/s per DECODE GPU with 2 prefill + 6 decode GPUs is 100 x 6/8 = 75 tok/s per
     GPU of the deployment; at $2/GPU-h: 2e6 / (3600 x 75) = $7.4074 per M output tokens."""
     idx = FrontierIndex(points_frame([disagg_point(100.0)]), "t")
-    table = PricingTable(
-        name="t",
-        version=1,
-        description="",
-        offers=(
-            Offer(
-                hardware="gb200", provider="p", kind="on_demand", usd_per_gpu_hour=2.0, source="s"
-            ),
-        ),
-    )
+    table = gb200_table(2.0)
     answer = quote(
         idx, table, QuoteRequest(model="m", isl=1000, osl=100, targets=[10.0], token_basis="output")
     )
@@ -241,16 +243,7 @@ def test_cost_linear_in_price_and_inverse_in_utilization(
 @settings(max_examples=50, deadline=None)
 def test_quote_cost_scales_with_override_and_utilization(utilization: float, price: float) -> None:
     idx = FrontierIndex(points_frame([disagg_point(100.0)]), "t")
-    table = PricingTable(
-        name="t",
-        version=1,
-        description="",
-        offers=(
-            Offer(
-                hardware="gb200", provider="p", kind="on_demand", usd_per_gpu_hour=1.0, source="s"
-            ),
-        ),
-    )
+    table = gb200_table(1.0)
     one = (
         quote(idx, table, QuoteRequest(model="m", isl=1000, osl=100, targets=[10.0]))
         .targets[0]

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from msgspec.structs import replace
@@ -160,33 +161,29 @@ def test_a_newer_schema_is_refused_and_the_connection_closed(tmp_path: Path) -> 
         SqliteStore(tmp_path / "tco.db")  # a leaked connection would be a ResourceWarning
 
 
+def holdings(store: SqliteStore) -> tuple[Any, ...]:
+    """Everything the store holds, as its readers answer it."""
+    return (
+        store.list_tables(),
+        store.list_versions("t"),
+        store.get_table("t", 1),
+        store.list_keys(),
+        store.list_audit(),
+        store.list_runs(),
+        store.load_points(),
+        store.dataset_generation(),
+    )
+
+
 def test_reopening_the_file_keeps_everything(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "tco.db") as store:
         store.create_table("t", "first", (OFFER,), actor="alice", request_id="r1")
         store.replace_table("t", "second", (), expected_version=1, actor="bob", request_id="r2")
         key = store.create_key("ci", "editor")
         run = store.add_run([POINT], source="s", format="native", actor="ci", request_id=None)
-        before = (
-            store.list_tables(),
-            store.list_versions("t"),
-            store.get_table("t", 1),
-            store.list_keys(),
-            store.list_audit(),
-            store.list_runs(),
-            store.load_points(),
-            store.dataset_generation(),
-        )
+        before = holdings(store)
     with SqliteStore(tmp_path / "tco.db") as store:
-        after = (
-            store.list_tables(),
-            store.list_versions("t"),
-            store.get_table("t", 1),
-            store.list_keys(),
-            store.list_audit(),
-            store.list_runs(),
-            store.load_points(),
-            store.dataset_generation(),
-        )
+        after = holdings(store)
         assert store.authenticate(key) is not None
         assert run.run_id is not None and store.get_run(run.run_id)[1] == [POINT]
     assert after[:6] == before[:6]
