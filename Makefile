@@ -2,17 +2,31 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Every install comes from a hash-pinned lock (requirements/*.lock, written by `make lock`), so a
+# fresh machine next month gets the same packages as CI today. pip installs; uv only resolves.
+RUNTIME_LOCK := requirements/runtime.lock
+DEV_LOCK := requirements/dev.lock
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+STAMP := $(VENV)/.dev-stamp
+PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps
+PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 # Bytecode caching makes every pytest start fast; this environment turns it off by default.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install lint test unit bench serve openapi clients clean
+.PHONY: install lint test unit bench serve openapi clients lock clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) -r $(RUNTIME_LOCK)
+	$(PIP_PROJECT)
+	touch $@
+
+$(STAMP): $(DEV_LOCK) pyproject.toml | $(VENV)/bin/python
+	$(PIP_LOCKED) -r $(DEV_LOCK)
+	$(PIP_PROJECT)
+	touch $@ $(RUNTIME_STAMP)
 
 install: $(STAMP)
 
@@ -31,14 +45,23 @@ unit: install
 bench: install
 	$(BIN)/python -m tests.perf
 
-serve: install
+serve: $(RUNTIME_STAMP)
 	$(BIN)/tco serve
 
 openapi: install
 	$(BIN)/tco openapi --output openapi/openapi.json
 
-clients: install openapi
+# From the committed document only: generating clients never rewrites a tracked file.
+clients: install
 	bash scripts/make_clients.sh
+
+# Re-resolve both locks from pyproject.toml (newest allowed versions, for Python 3.11, with hashes).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" --upgrade --quiet -o $(DEV_LOCK)
+	$(BIN)/uv pip compile pyproject.toml requirements/editable-install.in -c $(DEV_LOCK) \
+	  --generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
+	  -o $(RUNTIME_LOCK)
 
 clean:
 	rm -rf $(VENV) var clients test-output
