@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generated clients from the COMMITTED OpenAPI document (openapi/openapi.json):
-#   clients/python/tco_client/   openapi-python-client (pinned in pyproject's dev extras)
+#   clients/python/              openapi-python-client (pinned in the dev lock): an installable
+#                                package (setup.py; `pip install clients/python`), tco_client/
 #   clients/ts/schema.d.ts       openapi-typescript (pinned in tools/ts/package-lock.json)
 # Idempotent and fast when nothing changed: the npm tools are installed only when the lock file
 # changed, and the clients are regenerated only when the document, the config or a generator
@@ -33,24 +34,26 @@ fingerprint=$(
   } | sha256sum | cut -d' ' -f1
 )
 if [ -f clients/.fingerprint ] && [ "$(cat clients/.fingerprint)" = "$fingerprint" ] \
-  && [ -d clients/python/tco_client ] && [ -f clients/ts/schema.d.ts ]; then
+  && [ -f clients/python/setup.py ] && [ -f clients/ts/schema.d.ts ]; then
   echo "make_clients: clients/ up to date with $spec"
   exit 0
 fi
 
 work=$(mktemp -d "$root/clients/.work.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-openapi-python-client generate --path "$spec" --config "$py_config" --meta none \
-  --output-path "$work/tco_client" --overwrite >/dev/null
-rm -rf "$work/tco_client/.ruff_cache"
+# --meta setup: a setuptools project around the package, so `pip install clients/python` works
+# with nothing but pip (no poetry/pdm/uv build backend to fetch).
+openapi-python-client generate --path "$spec" --config "$py_config" --meta setup \
+  --output-path "$work/python" --overwrite >/dev/null
+rm -rf "$work/python/.ruff_cache"
 "$ts_dir/node_modules/.bin/openapi-typescript" "$spec" --default-non-nullable=false \
   --output "$work/schema.d.ts" >/dev/null
 
-mkdir -p clients/python clients/ts
-rm -rf clients/python/tco_client.old
-[ -d clients/python/tco_client ] && mv clients/python/tco_client clients/python/tco_client.old
-mv "$work/tco_client" clients/python/tco_client
-rm -rf clients/python/tco_client.old
+mkdir -p clients/ts
+rm -rf clients/python.old
+[ -d clients/python ] && mv clients/python clients/python.old
+mv "$work/python" clients/python
+rm -rf clients/python.old
 mv "$work/schema.d.ts" clients/ts/schema.d.ts
 echo "$fingerprint" > clients/.fingerprint
-echo "make_clients: clients/python/tco_client and clients/ts/schema.d.ts generated from $spec"
+echo "make_clients: clients/python (package tco-client) and clients/ts/schema.d.ts generated from $spec"

@@ -1,7 +1,9 @@
 """The generated Python client (``make clients``) against the real server over a real socket.
 
 ``tco serve`` runs as a subprocess on a free loopback port with its own SQLite database; the
-client is generated from the committed openapi/openapi.json. Expected values come from the
+client is generated from the committed openapi/openapi.json and pip-installed from
+``clients/python`` into a scratch folder (so an uninstallable package fails here), and the
+tests import that installed copy. Expected values come from the
 in-process service on the same shipped data, or from the reference article
 (shared/data/seed_article.md), so a client or server that drifted from the contract fails here.
 """
@@ -34,12 +36,25 @@ HOST = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
-def tco_client() -> Iterator[ModuleType]:
-    """The client package, generated from the committed document (fast when up to date)."""
+def tco_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """The client package as ``pip install clients/python`` installs it (generated from the
+    committed document; fast when up to date). No build isolation: setuptools comes from the
+    lock, and the test needs no index."""
     clients = make_clients()
+    site = tmp_path_factory.mktemp("client-site")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(site), str(clients / "python")],
+        check=False, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert (site / "tco_client" / "py.typed").is_file()
+    assert any(site.glob("tco_client-*.dist-info"))
     with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(clients / "python"))
+        mp.syspath_prepend(str(site))
         import tco_client
+
+        assert Path(tco_client.__file__).is_relative_to(site)
 
         yield tco_client
     for name in [m for m in sys.modules if m == "tco_client" or m.startswith("tco_client.")]:
