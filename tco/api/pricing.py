@@ -63,7 +63,7 @@ from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
 from tco.domain.pricing import OFFER_KINDS, Offer, OfferKind, PricingTable
 from tco.shipped_pricing import load_catalog
 from tco.store import Conflict, NotFound, PreconditionFailed, Role, TableInfo, VersionInfo
-from tco.tabular import rows_to_csv
+from tco.tabular import rows_to_csv, unescape_cell
 
 # ------------------------------------------------------------------------------- wire types
 
@@ -454,7 +454,9 @@ def offers_from_csv(body: bytes) -> tuple[Offer, ...]:
         owned: dict[str, str] = {}
         for column, cell in zip(header, cells, strict=True):
             if cell.strip():
-                (owned if column in OWNED_COLUMNS else values)[column] = cell.strip()
+                # A text cell exported as "'=..." (formula-escaped) reads back as "=...".
+                text = unescape_cell(cell.strip())
+                (owned if column in OWNED_COLUMNS else values)[column] = text
         if owned:
             values["owned_inputs"] = owned
         try:
