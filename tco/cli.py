@@ -158,19 +158,54 @@ def _selector(text: str) -> SeriesSelector:
     return _decode(SeriesSelector, fields, "compare")  # type: ignore[no-any-return]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# Exit status of a command whose reader went away (`tco quote ... | head -1`): 128 + SIGPIPE,
+# what a shell reports for any Unix tool stopped that way.
+EXIT_BROKEN_PIPE = 128 + 13
+
+
+def port_number(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+def _env_port() -> int:
+    """``TCO_PORT``: what ``tco serve`` listens on without ``--port`` (8000 when unset)."""
+    text = os.environ.get("TCO_PORT", "").strip() or "8000"
+    try:
+        return port_number(text)
+    except ValueError:
+        raise SystemExit(f"tco serve: TCO_PORT: {text!r} is not a port number (0-65535)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and option, each with its help text (a test walks them all)."""
     parser = argparse.ArgumentParser(
         prog="tco", description="Cost per million tokens for LLM inference hardware."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command", required=True, help="what to do (tco COMMAND --help for its options)"
+    )
 
     serve = sub.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default=os.environ.get("TCO_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("TCO_PORT", "8000")))
     serve.add_argument(
-        "--database", default=os.environ.get("TCO_DATABASE_URL", DEFAULT_DATABASE_URL)
+        "--host",
+        default=os.environ.get("TCO_HOST", "127.0.0.1"),
+        help="address to listen on (default: TCO_HOST, else 127.0.0.1)",
     )
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--port",
+        type=port_number,
+        help="port to listen on (default: TCO_PORT, else 8000)",
+    )
+    serve.add_argument(
+        "--database",
+        default=os.environ.get("TCO_DATABASE_URL", DEFAULT_DATABASE_URL),
+        help=f"the store, e.g. sqlite:///path.db (default: TCO_DATABASE_URL, else "
+        f"{DEFAULT_DATABASE_URL})",
+    )
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.add_argument(
         "--no-shipped-data",
         action="store_true",
@@ -181,9 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
 
     q = sub.add_parser("quote", help="cheapest hardware + recipe + offer per target")
-    q.add_argument("--model", required=True)
-    q.add_argument("--isl", type=int, required=True)
-    q.add_argument("--osl", type=int, required=True)
+    q.add_argument("--model", required=True, help="model, e.g. dsr1 (tco: GET /v1/catalog)")
+    q.add_argument("--isl", type=int, required=True, help="input sequence length, tokens")
+    q.add_argument("--osl", type=int, required=True, help="output sequence length, tokens")
     q.add_argument(
         "--target",
         type=float,
@@ -191,19 +226,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         required=True,
         help="tok/s/user; repeat for several",
     )
-    q.add_argument("--pricing")
-    q.add_argument("--pricing-version", type=int)
+    q.add_argument(
+        "--pricing", metavar="TABLE", help="price table (default: the newest owning tier)"
+    )
+    q.add_argument(
+        "--pricing-version", type=int, metavar="N", help="that table's version N (default: latest)"
+    )
     q.add_argument(
         "--price", action="append", default=[], metavar="HW=USD", help="price override, $/GPU-hour"
     )
-    q.add_argument("--token-basis", choices=["total", "output", "input"], default="total")
-    q.add_argument("--utilization", type=float, default=1.0)
-    q.add_argument("--interpolation", choices=["linear", "monotone", "measured"], default="linear")
-    q.add_argument("--pooling", choices=["recipe", "series"], default="recipe")
-    q.add_argument("--extrapolate", action="store_true")
-    q.add_argument("--hardware", action="append")
-    q.add_argument("--as-of", type=dt.date.fromisoformat)
-    q.add_argument("--top", type=int, default=5)
+    q.add_argument(
+        "--token-basis",
+        choices=["total", "output", "input"],
+        default="total",
+        help="tokens the cost is per (default: total)",
+    )
+    q.add_argument("--utilization", type=float, default=1.0, help="share of the hours used, (0, 1]")
+    q.add_argument(
+        "--interpolation",
+        choices=["linear", "monotone", "measured"],
+        default="linear",
+        help="how a frontier is read between measured points (default: linear)",
+    )
+    q.add_argument(
+        "--pooling",
+        choices=["recipe", "series"],
+        default="recipe",
+        help="one frontier per recipe, or per dated series (default: recipe)",
+    )
+    q.add_argument(
+        "--extrapolate", action="store_true", help="read past a frontier's fastest point"
+    )
+    q.add_argument(
+        "--hardware", action="append", help="only this hardware, e.g. h200; repeat for several"
+    )
+    q.add_argument(
+        "--as-of",
+        type=dt.date.fromisoformat,
+        metavar="DATE",
+        help="only benchmarks measured by this date (YYYY-MM-DD)",
+    )
+    q.add_argument("--top", type=int, default=5, help="options per target (default: 5)")
     demand = q.add_mutually_exclusive_group()
     for kind, kind_type in _DEMAND_KINDS.items():
         demand.add_argument(
@@ -221,26 +284,64 @@ def main(argv: Sequence[str] | None = None) -> int:
     q.add_argument(
         "--database", help="read prices and runs from this store instead of the shipped files"
     )
-    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="json: the POST /v1/quotes body; csv: one row per option (default: table)",
+    )
 
     c = sub.add_parser("compare", help="compare two measured series (baseline vs candidate)")
-    c.add_argument("--model", required=True)
-    c.add_argument("--isl", type=int, required=True)
-    c.add_argument("--osl", type=int, required=True)
+    c.add_argument("--model", required=True, help="model, e.g. kimi-k2.5")
+    c.add_argument("--isl", type=int, required=True, help="input sequence length, tokens")
+    c.add_argument("--osl", type=int, required=True, help="output sequence length, tokens")
     c.add_argument(
         "--baseline",
         required=True,
         metavar="k=v,...",
         help="e.g. hardware=mi355x,tp=8,date=2026-03-01",
     )
-    c.add_argument("--candidate", required=True, metavar="k=v,...")
-    c.add_argument("--at-concurrency", type=int, action="append", default=[])
-    c.add_argument("--at-throughput", type=float, action="append", default=[])
-    c.add_argument("--at-interactivity", type=float, action="append", default=[])
-    c.add_argument("--interpolation", choices=["linear", "monotone"], default="linear")
-    c.add_argument("--extrapolate", action="store_true")
-    c.add_argument("--database")
-    c.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    c.add_argument(
+        "--candidate", required=True, metavar="k=v,...", help="the series to compare, as --baseline"
+    )
+    c.add_argument(
+        "--at-concurrency",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="compare tok/s/user at this concurrency; repeat for several",
+    )
+    c.add_argument(
+        "--at-throughput",
+        type=float,
+        action="append",
+        default=[],
+        metavar="TOK_S_GPU",
+        help="compare tok/s/user at this tok/s/GPU; repeat for several",
+    )
+    c.add_argument(
+        "--at-interactivity",
+        type=float,
+        action="append",
+        default=[],
+        metavar="TOK_S_USER",
+        help="compare tok/s/GPU at this tok/s/user; repeat for several",
+    )
+    c.add_argument(
+        "--interpolation",
+        choices=["linear", "monotone"],
+        default="linear",
+        help="how a series is read between measured points (default: linear)",
+    )
+    c.add_argument("--extrapolate", action="store_true", help="read past a series' measured range")
+    c.add_argument("--database", help="read runs from this store instead of the shipped files")
+    c.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help="json: the POST /v1/compare body; csv: one row per comparison (default: table)",
+    )
 
     o = sub.add_parser("openapi", help="print the OpenAPI document")
     o.add_argument("--output", help="write to this file instead of stdout")
@@ -248,13 +349,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tco.cli_admin import add_admin_commands
 
     add_admin_commands(sub)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     try:
-        return _run(args)
+        code = _run(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return code
     except DomainError as exc:
         print(f"tco {args.command}: {exc.field}: {exc.reason}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader is gone (`| head -1`): stop quietly, as the Python docs advise (signal
+        # module, "Note on SIGPIPE"): further writes, and the flush at exit, go to devnull.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -263,7 +375,7 @@ def _run(args: argparse.Namespace) -> int:
 
         return serve(
             host=args.host,
-            port=args.port,
+            port=_env_port() if args.port is None else args.port,
             database=args.database,
             workers=args.workers,
             shipped_data=not args.no_shipped_data,

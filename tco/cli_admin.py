@@ -18,17 +18,24 @@ _READ_CHUNK_BYTES = 1 << 20
 
 def add_admin_commands(sub: Any) -> None:
     keys = sub.add_parser("keys", help="manage API keys")
-    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, help="what to do with keys")
     create = keys_sub.add_parser("create", help="create a key; prints it once, on the last line")
-    create.add_argument("--name", required=True)
-    create.add_argument("--role", choices=["viewer", "editor", "admin"], required=True)
+    create.add_argument("--name", required=True, help="who or what holds the key (unique)")
+    create.add_argument(
+        "--role",
+        choices=["viewer", "editor", "admin"],
+        required=True,
+        help="viewer reads, editor also writes prices and runs, admin also deletes",
+    )
     for p in (
         create,
         keys_sub.add_parser("list", help="list keys (never the secret)"),
         revoke := keys_sub.add_parser("revoke", help="revoke a key"),
     ):
         p.add_argument(
-            "--database", default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db")
+            "--database",
+            default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db"),
+            help="the store (default: TCO_DATABASE_URL, else sqlite:///var/tco.db)",
         )
     revoke.add_argument("name", help="the key's name, or its prefix as `tco keys list` shows it")
 
@@ -37,9 +44,13 @@ def add_admin_commands(sub: Any) -> None:
     imp = sub.add_parser(
         "import", help="import benchmark files into the store, each file as one atomic run"
     )
-    imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument(
-        "--database", default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db")
+        "files", nargs="+", metavar="FILE", help="benchmark files (JSON or CSV), one run each"
+    )
+    imp.add_argument(
+        "--database",
+        default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db"),
+        help="the store (default: TCO_DATABASE_URL, else sqlite:///var/tco.db)",
     )
     imp.add_argument("--format", choices=FORMATS, help="default: detected from each file")
     imp.add_argument(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from tco.domain.compare import CompareResponse, SideValue
@@ -12,14 +11,48 @@ from tco.domain.quote import QuoteOption, QuoteResponse
 Row = dict[str, object]
 
 
+# OWASP "CSV Injection": a spreadsheet runs a text cell that starts with one of these as a
+# formula (=, +, -, @, and tab or CR, which some strip before looking). Every CSV tco writes
+# goes through rows_to_csv, which makes such a cell text: a leading "'" and the cell quoted.
+# Only text is escaped, by type: a number (a float or int field, e.g. -5 or -0.3) is written as
+# the number it is. A text that already starts with "'"s before such a character gets one more,
+# so unescape_cell (what every CSV import applies) gives back exactly the text exported.
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = re.compile(r"'*[=+\-@\t\r]")
+_UNESCAPE = re.compile(r"'+[=+\-@\t\r]")
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def escape_cell(value: object) -> str:
+    """One CSV field: quoted when it holds a comma, quote or line break (as the csv module
+    does, and for CR too, so it reads back); a text a spreadsheet would run as a formula gets a
+    leading "'" and quotes."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str) and _ESCAPED.match(text):
+        return "\"'" + text.replace('"', '""') + '"'
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def unescape_cell(cell: str) -> str:
+    """A cell as escape_cell wrote it, back to the text: one leading "'" off a cell that is
+    "'"s then a formula character (an import of an export keeps the text it exported)."""
+    return cell[1:] if _UNESCAPE.match(cell) else cell
+
+
 def rows_to_csv(rows: Sequence[Mapping[str, object]], columns: Iterable[str] | None = None) -> str:
+    """The one CSV writer of the API and the CLI: a header row, then one line per row, cells
+    escaped by escape_cell (columns a row lacks are empty; keys not in ``columns`` are left
+    out)."""
     header = list(columns) if columns is not None else (list(rows[0]) if rows else [])
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return out.getvalue()
+    lines = [",".join(escape_cell(c) for c in header)]
+    lines += [",".join(escape_cell(row.get(c)) for c in header) for row in rows]
+    if len(header) == 1:  # a lone empty field would read back as a blank line
+        lines = [line or '""' for line in lines]
+    return "\n".join(lines) + "\n"
 
 
 def option_row(target: float, o: QuoteOption) -> Row:

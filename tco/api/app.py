@@ -18,9 +18,10 @@ from tco.api.auth import (
     Authorizer,
     AuthSettings,
     RequestIdMiddleware,
+    private_when_keyed,
 )
 from tco.api.errors import EXCEPTION_HANDLERS
-from tco.api.http import options_with_allow
+from tco.api.http import options_with_allow, security_headers
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -74,7 +75,8 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[Authorizer(store, auth if auth is not None else AuthSettings.from_env())],
         middleware=[RequestIdMiddleware],
-        before_send=[frame_guard],  # only /embed may be framed
+        # only /embed may be framed; nosniff and Referrer-Policy everywhere; keyed answers private
+        before_send=[frame_guard, security_headers, private_when_keyed],
         cors_config=CORSConfig(
             allow_origins=["*"],
             allow_methods=["GET", "HEAD", "OPTIONS"],

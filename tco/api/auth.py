@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -199,6 +200,28 @@ def api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> KeyInfo:
 def request_id(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     value = _state(connection.scope).get(_REQUEST_ID_STATE)
     return value if isinstance(value, str) else None
+
+
+_PUBLIC = re.compile(r"\bpublic\b")
+
+
+async def private_when_keyed(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: an answer given to a request the guard authenticated (every read
+    when ``TCO_READS_REQUIRE_KEY=1``, every write) is for that key's holder only: ``private``
+    instead of ``public`` (a shared cache or CDN must not hand it to a request without a key)
+    and ``Vary: X-API-Key`` for the caches that still keep it."""
+    if message["type"] != "http.response.start" or _KEY_STATE not in scope.get("state", {}):
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    cache_control = headers.get("cache-control")
+    if cache_control is None:
+        headers["Cache-Control"] = "private"
+    elif _PUBLIC.search(cache_control):
+        headers["Cache-Control"] = _PUBLIC.sub("private", cache_control)
+    elif "private" not in cache_control and "no-store" not in cache_control:
+        headers["Cache-Control"] = f"private, {cache_control}"
+    vary = headers.get("vary")
+    headers["Vary"] = f"{vary}, {API_KEY_HEADER}" if vary else API_KEY_HEADER
 
 
 class RequestIdMiddleware:

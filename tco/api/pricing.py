@@ -63,7 +63,7 @@ from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
 from tco.domain.pricing import OFFER_KINDS, Offer, OfferKind, PricingTable
 from tco.shipped_pricing import load_catalog
 from tco.store import Conflict, NotFound, PreconditionFailed, Role, TableInfo, VersionInfo
-from tco.tabular import rows_to_csv
+from tco.tabular import rows_to_csv, unescape_cell
 
 # ------------------------------------------------------------------------------- wire types
 
@@ -158,8 +158,49 @@ class TableCreate(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fiel
 
 
 class TableReplace(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """The new offers (and maybe description). The read-only fields of the table as GET returns
+    it may come along, so a table read, edited and sent back is accepted: they are checked
+    (``name``, ``version``) or ignored (``created_at``, ``created_by``), never written."""
+
+    name: (
+        Annotated[
+            str,
+            Meta(
+                pattern=TABLE_NAME_PATTERN,
+                description="Read-only, may be left out: the table's name, as in the URL (422 "
+                "otherwise)",
+            ),
+        ]
+        | None
+    ) = None
+    version: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=1_000_000_000,
+                description="Read-only, may be left out: the version read, the one If-Match "
+                "names (422 otherwise); the write makes the next one",
+            ),
+        ]
+        | None
+    ) = None
     description: _Description | None = None  # omitted: keep the current description
     offers: _Offers
+    # Ignored, so any text: a client's rendering of the timestamp is never refused.
+    created_at: (
+        Annotated[
+            str,
+            Meta(max_length=100, description="Read-only, ignored: when the version read was made"),
+        ]
+        | None
+    ) = None
+    created_by: (
+        Annotated[
+            str, Meta(max_length=200, description="Read-only, ignored: who made the version read")
+        ]
+        | None
+    ) = None
 
 
 # CSV columns: the Offer fields, then (only when an offer has them) the owned-TCO inputs
@@ -454,7 +495,9 @@ def offers_from_csv(body: bytes) -> tuple[Offer, ...]:
         owned: dict[str, str] = {}
         for column, cell in zip(header, cells, strict=True):
             if cell.strip():
-                (owned if column in OWNED_COLUMNS else values)[column] = cell.strip()
+                # A text cell exported as "'=..." (formula-escaped) reads back as "=...".
+                text = unescape_cell(cell.strip())
+                (owned if column in OWNED_COLUMNS else values)[column] = text
         if owned:
             values["owned_inputs"] = owned
         try:
@@ -599,7 +642,8 @@ def _problems(*statuses: int) -> dict[int, ResponseSpec]:
         415: problem_spec("Unsupported Content-Type"),
         422: problem_spec(
             "Content no schema can check: the same offer twice, a price that contradicts its "
-            "owned inputs, an impossible date, a bad CSV row; `errors` lists each with its index"
+            "owned inputs, an impossible date, a bad CSV row, a read-only field (name, version) "
+            "sent back changed; `errors` lists each with its index"
         ),
         428: problem_spec("If-Match missing: writes must name the version they are based on"),
     }
@@ -814,21 +858,30 @@ def _replace(
     description: str | None,
 ) -> Response[Any]:
     media_type = _media_type(request)
+    read_version: int | None = None  # the version of the representation sent back, if any
     if media_type == "text/csv":
         offers = offers_from_csv(payload)
     elif _is_json(media_type):
         data = decode_json(payload, TableReplace)
+        read_version = data.version
         if data.description is not None and description is not None:
             raise ProblemException(
                 422, "description: given in both the query and the body", field="description"
             )
         _check_patterns(data.offers)
+        if data.name is not None and data.name != name:
+            raise _read_only_mismatch("name", f"{data.name!r} is not this table ({name!r})")
         offers = checked_offers(data.offers)
         description = data.description if description is None else description
     else:
         raise _unsupported(media_type, "application/json or text/csv")
     # After the body: a request that is wrong in itself is told so whatever version it names.
     expected = expected_version(name, if_match)
+    if read_version is not None and read_version != expected:
+        raise _read_only_mismatch(
+            "version",
+            f"{read_version} is not the version If-Match names ({expected})",
+        )
     if description is None:
         # A stale If-Match is answered by the store below (412), whatever description this is.
         description = read_table(store, name, None).description
@@ -842,6 +895,15 @@ def _replace(
             request_id=request_id(request),
         )
     return table_response(request, table)
+
+
+def _read_only_mismatch(field: str, reason: str) -> ProblemException:
+    """A read-only field of the read representation sent back with another value: the request
+    contradicts itself (or the URL); nothing is written."""
+    reason = f"{reason} (read-only: it cannot be changed by a PUT)"  # leave it out, or as read
+    return ProblemException(
+        422, f"{field}: {reason}", field=field, errors=[FieldError(field=field, reason=reason)]
+    )
 
 
 @contextmanager

@@ -28,13 +28,16 @@ JS_MEDIA_TYPE = "text/javascript"  # RFC 9239; litestar adds the utf-8 charset
 # widget.js has no version in its URL: caches keep it 5 minutes, then revalidate with the ETag.
 SCRIPT_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
 PAGE_CACHE_CONTROL = "public, max-age=300"
-DENY_FRAMING = "frame-ancestors 'none'"
+# Every response that is not one of our pages (JSON, CSV, the framework's error pages) loads
+# nothing and may not be framed.
+DENY_FRAMING = "default-src 'none'; frame-ancestors 'none'"
 
 Text = Annotated[str | None, Parameter(max_length=100)]
 
 
 async def frame_guard(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: a response without its own CSP may not be framed by anyone."""
+    """``before_send`` hook: a response without its own CSP loads nothing and may not be
+    framed by anyone."""
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
@@ -44,7 +47,7 @@ async def frame_guard(message: Message, scope: Scope) -> None:
         headers["X-Frame-Options"] = "DENY"
 
 
-def _csp(page: str, *, frame_ancestors: str, frame_src: str | None = None) -> str:
+def page_csp(page: str, *, frame_ancestors: str, frame_src: str | None = None) -> str:
     """A strict policy for one of our pages: scripts, styles and requests from tco only, plus
     the page's own inline blocks by hash."""
 
@@ -82,16 +85,14 @@ def _page(name: str) -> str:
 
 @cache
 def _csp_for(name: str, frame_ancestors: str, frame_src: str | None) -> str:
-    return _csp(_page(name), frame_ancestors=frame_ancestors, frame_src=frame_src)
+    return page_csp(_page(name), frame_ancestors=frame_ancestors, frame_src=frame_src)
 
 
 def _security_headers(csp: str, cache_control: str) -> dict[str, str]:
     return {
         "Content-Security-Policy": csp,
         "Cache-Control": cache_control,
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "strict-origin-when-cross-origin",
-    }
+    }  # nosniff and Referrer-Policy: tco.api.http.security_headers, on every response
 
 
 @get(

@@ -17,6 +17,7 @@ import msgspec
 
 from tco.domain import keys
 from tco.domain.points import Point
+from tco.tabular import unescape_cell
 
 # Enough to fix a file in one pass without flooding an HTTP answer; the total is always given.
 MAX_REPORTED_ERRORS = 100
@@ -105,9 +106,15 @@ def csv_table(text: str) -> tuple[list[str], list[dict[str, str]]]:
     or CRLF line ends, and line breaks inside quoted cells. Unreadable CSV is a file error."""
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        return list(reader.fieldnames or []), list(reader)
+        rows = list(reader)
     except csv.Error as exc:
         raise file_error("payload", f"not readable as CSV: {exc}") from None
+    # A text cell tco exported formula-escaped ("'=...", see tco.tabular) reads back as "=...".
+    for row in rows:
+        for key, value in row.items():
+            if isinstance(value, str) and value.startswith("'"):
+                row[key] = unescape_cell(value)
+    return list(reader.fieldnames or []), rows
 
 
 def require(row: dict[str, Any], key: str, *, label: str | None = None) -> Any:

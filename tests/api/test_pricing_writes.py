@@ -21,7 +21,9 @@ from tests.api.pricing_support import (
     TABLE,
     Api,
     make_api,
+    snapshot,
 )
+from tests.api.problems import problem
 
 URL = f"/v1/pricing/tables/{TABLE}"
 
@@ -107,6 +109,44 @@ def test_replace_with_a_stale_etag_is_412_and_changes_nothing(api: Api) -> None:
     assert "at version 2, not the expected version 1" in problem["detail"]
     assert api.store.list_versions(TABLE) == before
     assert api.client.get(URL).json()["offers"][0]["hardware"] == "b200"
+
+
+def test_a_table_read_as_json_edited_and_put_back_makes_the_next_version(api: Api) -> None:
+    api.create()
+    read = api.client.get(URL)
+    body = read.json()
+    assert set(body) == {"name", "version", "description", "offers", "created_at", "created_by"}
+    body["offers"][0]["usd_per_gpu_hour"] = 6.2
+    put = api.client.put(
+        URL, json=body, headers=api.headers(api.editor, **{"If-Match": read.headers["etag"]})
+    )
+    assert put.status_code == 200, put.text
+    assert put.headers["etag"] == f'"{TABLE}-v2"'
+    table = api.store.get_table(TABLE)
+    assert (table.name, table.version, table.description) == (TABLE, 2, "Acme Q4")
+    assert [o.usd_per_gpu_hour for o in table.offers] == [6.2, 4.5]
+    assert table.created_by == "editor-key"
+    assert table.created_at is not None and table.created_at.isoformat() != body["created_at"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("name", "other-table", "'other-table' is not this table ('acme-q4')"),
+        ("version", 7, "7 is not the version If-Match names (1)"),
+    ],
+)
+def test_a_read_only_field_sent_back_changed_is_422_naming_it(
+    api: Api, field: str, value: object, says: str
+) -> None:
+    etag = api.create()
+    body = {**api.client.get(URL).json(), field: value}
+    before = snapshot(api.store, TABLE)
+    put = api.client.put(URL, json=body, headers=api.headers(api.editor, **{"If-Match": etag}))
+    answer = problem(put, 422)
+    assert answer["field"] == field
+    assert answer["detail"] == f"{field}: {says} (read-only: it cannot be changed by a PUT)"
+    assert snapshot(api.store, TABLE) == before
 
 
 def test_if_none_match_revalidates_with_304(api: Api) -> None:

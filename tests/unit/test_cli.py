@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
 
 import msgspec
 import pytest
 
-from tco.cli import main
+from tco.cli import EXIT_BROKEN_PIPE, build_parser, main
 from tco.domain.compare import CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
 from tco.service import shipped_service
@@ -100,3 +106,103 @@ def test_bad_input_is_a_clear_message_and_exit_2(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         main(["quote", "--model", "dsr1", "--isl", "8192", "--osl", "1024", "--target", "-5"])
     assert "Expected `float` > 0.0" in str(exit_info.value)
+
+
+# ------------------------------------------------------------------ help, port, pipes
+
+
+def _parsers(parser: argparse.ArgumentParser) -> Iterator[tuple[str, argparse.ArgumentParser]]:
+    yield parser.prog, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
+def test_every_option_of_every_command_has_help() -> None:
+    walked = dict(_parsers(build_parser()))
+    assert set(walked) >= {
+        "tco", "tco serve", "tco quote", "tco compare", "tco import", "tco openapi",
+        "tco keys", "tco keys create", "tco keys list", "tco keys revoke",
+    }  # fmt: skip
+    missing = [
+        f"{prog} {'/'.join(action.option_strings) or action.dest}"
+        for prog, parser in walked.items()
+        for action in parser._actions
+        if not isinstance(action, argparse._HelpAction)
+        and (not action.help or action.help == argparse.SUPPRESS)
+    ]
+    assert missing == []
+    # and each subcommand has its one-line summary in its parent's --help
+    for prog, parser in walked.items():
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                assert all(a.help for a in action._choices_actions), prog
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """What `tco serve` would hand the server (nothing is started)."""
+    seen: dict[str, object] = {}
+
+    def fake_serve(**kwargs: object) -> int:
+        seen.update(kwargs)
+        return 0
+
+    monkeypatch.setattr("tco.api.server.serve", fake_serve)
+    monkeypatch.delenv("TCO_PORT", raising=False)
+    return seen
+
+
+def test_serve_listens_on_tco_port_unless_port_is_given(
+    served: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["serve"]) == 0
+    assert served["port"] == 8000
+    monkeypatch.setenv("TCO_PORT", "8123")
+    assert main(["serve"]) == 0
+    assert served["port"] == 8123
+    assert main(["serve", "--port", "9001"]) == 0
+    assert served["port"] == 9001
+
+
+def test_a_bad_tco_port_is_a_clear_message(
+    served: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TCO_PORT", "80x")
+    with pytest.raises(SystemExit) as exc:
+        main(["serve"])
+    assert str(exc.value) == "tco serve: TCO_PORT: '80x' is not a port number (0-65535)"
+    assert served == {}
+    # Other commands do not care about the port.
+    assert main(["openapi", "--output", os.devnull]) == 0
+
+
+TCO = [sys.executable, "-m", "tco.cli"]
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    """The pipe's read end is closed before tco writes: every write fails with EPIPE."""
+    with subprocess.Popen(
+        [*TCO, *QUOTE_ARGS, "--format", "csv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == EXIT_BROKEN_PIPE == 141
+    assert err == ""  # no traceback, no "Exception ignored ... BrokenPipeError"
+
+
+def test_quote_piped_into_head_prints_the_first_line_and_no_traceback() -> None:
+    command = " ".join(shlex.quote(a) for a in [*TCO, *QUOTE_ARGS, "--format", "csv"])
+    result = subprocess.run(
+        ["bash", "-c", f"{command} | head -1"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("target_tok_s_user,rank,hardware,recipe,")
+    assert result.stdout.count("\n") == 1
+    assert result.stderr == ""
