@@ -21,6 +21,7 @@ from tco.api.auth import (
 )
 from tco.api.errors import EXCEPTION_HANDLERS
 from tco.api.http import options_with_allow
+from tco.api.limits import check_json_body
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -74,6 +75,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[Authorizer(store, auth if auth is not None else AuthSettings.from_env())],
         middleware=[RequestIdMiddleware],
+        before_request=check_json_body,  # JSON nesting depth, before any route decodes
         before_send=[frame_guard],  # only /embed may be framed
         cors_config=CORSConfig(
             allow_origins=["*"],

@@ -17,7 +17,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -132,6 +138,15 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Pr
         field = errors[0].field if errors else None
         detail = "; ".join(f"{e.field}: {e.reason}" for e in errors) or exc.detail
         return problem_response(request, 400, detail, field=field, errors=errors or None)
+    if isinstance(exc.__cause__, SerializationException):
+        # litestar could not decode a JSON body it parses itself (quotes, compare): say so in
+        # the words of the routes that decode their own, naming the body.
+        return problem_response(request, 400, f"body: malformed JSON ({exc.detail})", field="body")
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.route_handler.resolve_request_max_body_size()
+        return problem_response(
+            request, 413, f"body: over the {limit}-byte limit of this operation", field="body"
+        )
     if isinstance(exc, NotFoundException) and exc.detail == "Not Found":
         return problem_response(request, 404, f"no route for {request.method} {request.url.path}")
     return problem_response(request, exc.status_code, exc.detail, headers=exc.headers)

@@ -243,6 +243,10 @@ def decode_json(payload: bytes, kind: type[T]) -> T:
         loose = msgspec.json.decode(payload)
     except msgspec.ValidationError:  # a number out of range: only the typed pass says where
         raise _bad_json(typed_error) from None
+    except msgspec.DecodeError as exc:
+        # The typed pass stops at its first invalid value, before reading the whole body: only
+        # this pass finds what follows it (``{}x``, ``[]]``), and that is malformed JSON.
+        raise _bad_json(exc) from None
     try:
         return msgspec.convert(_integral_floats_as_ints(loose), kind)
     except msgspec.ValidationError as exc:
