@@ -27,7 +27,11 @@ FILE_INDEX = -1
 # Plausibility checks a caller may report as warnings instead of errors: a row failing one is
 # suspicious but still usable. Not among them, always errors: missing or mistyped fields, and
 # non-finite or non-positive measures (such a point can be neither stored nor priced).
-SANITY_CHECKS: tuple[str, ...] = ("interactivity_tpot", "io_total", "disagg_gpus", "future_date")
+SANITY_CHECKS: tuple[str, ...] = ("interactivity_tpot", "io_total", "disagg_gpus")
+# A measurement cannot postdate its ingest, so a future date is always an error, never a
+# warning: a point dated 2099 would become every answer's benchmark_as_of and the catalog's
+# latest date. One day of allowance covers a source's clock (or time zone) ahead of ours.
+FUTURE_DATE_ALLOWANCE = dt.timedelta(days=1)
 # The public InferenceX API itself publishes disaggregated rows whose pool GPU counts contradict
 # their per-pool throughputs (8 GB200 rows of December 2025 repeat the deployment's total in
 # both counts), so by default that check warns; the others reject the payload.
@@ -253,8 +257,10 @@ def validate_point(
         value = getattr(point, name)
         if value is not None and value < 1:
             problems.append((name, f"must be >= 1, got {value}", None))
-    if point.date > today:
-        problems.append(("date", f"{point.date.isoformat()} is in the future", "future_date"))
+    if point.date > today + FUTURE_DATE_ALLOWANCE:
+        problems.append(
+            ("date", f"{point.date.isoformat()} is in the future (today is {today})", None)
+        )
     if point.disagg:
         if require_pool_gpu_counts:
             for name in ("num_prefill_gpu", "num_decode_gpu"):

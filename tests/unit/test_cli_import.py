@@ -64,6 +64,16 @@ def test_strict_rejects_what_the_default_only_warns_about(
     assert "row 0 date: runner files carry no date: pass date=" in capsys.readouterr().err
 
 
+def test_a_future_date_is_refused_even_with_no_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    agg = str(AGG_FILES[0])
+    assert main(["import", agg, "--date", "2099-01-01", "--no-strict", "--database", url]) == 1
+    assert "row 0 date: 2099-01-01 is in the future (today is " in capsys.readouterr().err
+    assert stored_runs(url) == []
+
+
 def test_large_files_report_progress_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
