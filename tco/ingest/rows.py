@@ -153,6 +153,16 @@ def interactivity_matches_tpot(
 _FLOAT_FIELDS = tuple(
     name for name in Point.__struct_fields__ if "float" in Point.__annotations__[name]
 )
+# Measures a benchmark can plausibly report. The shipped data spans 0.45 to 27,500 tok/s/GPU
+# and 0.93 to 380 tok/s/user; far outside is a unit slip or garbage, and prices divided by it
+# would leave the floats (1e-300 tok/s/GPU makes a cost of inf, which JSON cannot carry).
+_THROUGHPUT_BOUNDS = (1e-3, 1e7)  # tok/s/GPU
+_MEASURE_BOUNDS: dict[str, tuple[float, float]] = {
+    "tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "output_tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "input_tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "interactivity": (1e-3, 1e6),  # tok/s/user
+}
 _POSITIVE_INT_FIELDS = (
     "isl",
     "osl",
@@ -253,6 +263,10 @@ def validate_point(
             problems.append((name, f"not a finite number: {value}", None))
         elif value <= 0:
             problems.append((name, f"must be > 0, got {value}", None))
+    for name, (low, high) in _MEASURE_BOUNDS.items():
+        value = getattr(point, name)
+        if value is not None and math.isfinite(value) and value > 0 and not low <= value <= high:
+            problems.append((name, f"must be within [{low:g}, {high:g}], got {value}", None))
     for name in _POSITIVE_INT_FIELDS:
         value = getattr(point, name)
         if value is not None and value < 1:

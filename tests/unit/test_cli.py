@@ -100,3 +100,14 @@ def test_bad_input_is_a_clear_message_and_exit_2(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit) as exit_info:
         main(["quote", "--model", "dsr1", "--isl", "8192", "--osl", "1024", "--target", "-5"])
     assert "Expected `float` > 0.0" in str(exit_info.value)
+
+
+@pytest.mark.parametrize(
+    ("price", "bound"), [("5e-324", ">= 1e-06"), ("0.0000009", ">= 1e-06"), ("1000.5", "<= 1000.0")]
+)
+def test_a_price_outside_the_money_bounds_is_refused(price: str, bound: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*QUOTE_ARGS, "--price", f"mi355x={price}"])
+    message = str(exit_info.value)
+    assert message.startswith("tco quote: invalid arguments: Expected `float` ")
+    assert bound in message and "price_overrides" in message
