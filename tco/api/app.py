@@ -21,7 +21,7 @@ from tco.api.auth import (
 )
 from tco.api.errors import EXCEPTION_HANDLERS
 from tco.api.http import options_with_allow
-from tco.api.limits import check_json_body
+from tco.api.limits import check_json_body, guard
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -89,6 +89,7 @@ def create_app(
         debug=False,
     )
     bind_options(app)
+    guard(app)  # request-head limits before anything else; CORS refusals as problems
     return app
 
 

@@ -53,9 +53,24 @@ class Problem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
 _TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     406: "Not Acceptable", 409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
-    429: "Too Many Requests", 500: "Internal Server Error",
+    414: "URI Too Long", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    428: "Precondition Required", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
 }  # fmt: skip
+
+
+def problem_json(status: int, detail: str, *, field: str | None, instance: str | None) -> bytes:
+    """The encoded problem, for answers sent outside litestar's exception handling (the server
+    protocol, the middleware in front of the router)."""
+    return msgspec.json.encode(
+        Problem(
+            title=_TITLES.get(status, "Error"),
+            status=status,
+            detail=detail,
+            instance=instance,
+            field=field,
+        )
+    )
 
 
 class ProblemException(HTTPException):

@@ -1,6 +1,8 @@
-"""Bodies no route should ever see decoded: JSON with stray bytes after it, JSON nested too
-deeply to decode, a body over its route's size limit. Each is a 4xx problem naming the body,
-on every route that takes a JSON body, and never a 500."""
+"""Requests no route should ever see: JSON with stray bytes after it, JSON nested too deeply to
+decode, a body over its route's size limit (each a 4xx problem naming the body, on every route
+that takes a JSON body, never a 500); a URL or headers over their limits, a refused CORS
+preflight (problems too, not text/plain). tests/server/test_limits.py holds the real server to
+the same."""
 
 from __future__ import annotations
 
@@ -9,7 +11,13 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tco.api.limits import MAX_JSON_DEPTH, json_depth
+from tco.api.limits import (
+    MAX_HEADER_BYTES,
+    MAX_HEADER_COUNT,
+    MAX_JSON_DEPTH,
+    MAX_URL_BYTES,
+    json_depth,
+)
 from tests.api.problems import problem
 
 Client = TestClient[Any]
@@ -95,3 +103,45 @@ def test_a_body_over_the_limit_is_a_413_naming_the_body_and_the_limit(
     body = problem(response, 413)
     assert body["field"] == "body"
     assert body["detail"] == f"body: over the {limit}-byte limit of this operation"
+
+
+# --------------------------------------------------------------- request head and CORS
+
+
+def test_a_refused_cors_preflight_is_a_problem_naming_the_request_header(client: Client) -> None:
+    preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "DELETE"}
+    body = problem(client.options("/v1/quotes", headers=preflight), 400)
+    assert body["field"] == "Access-Control-Request-Method"
+    assert body["detail"] == (
+        "CORS preflight refused: Access-Control-Request-Method: 'DELETE' is not allowed "
+        "(allowed: GET, HEAD, OPTIONS)"
+    )
+    allowed = client.options("/v1/quotes", headers={**preflight, "Access-Control-Request-Method": "GET"})  # fmt: skip
+    assert allowed.status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({f"X-H{i}": "1" for i in range(MAX_HEADER_COUNT)}, "headers: more than 100 header fields"),
+        ({"X-Big": "a" * MAX_HEADER_BYTES}, "headers: over the 65536-byte limit in all"),
+        ({f"X-H{i}": "a" * 1000 for i in range(70)}, "headers: over the 65536-byte limit in all"),
+    ],
+    ids=["count", "one-large", "many-medium"],
+)
+def test_headers_over_the_limits_are_a_431_problem(
+    client: Client, headers: dict[str, str], detail: str
+) -> None:
+    body = problem(client.get("/healthz", headers=headers), 431)
+    assert (body["field"], body["detail"]) == ("headers", detail)
+
+
+def test_headers_within_the_limits_are_served(client: Client) -> None:
+    # the test client adds its own few (host, accept, user-agent...): 90 of ours stay under 100
+    assert client.get("/healthz", headers={f"X-H{i}": "a" * 600 for i in range(90)}).status_code == 200  # fmt: skip
+
+
+def test_a_url_over_the_limit_is_a_414_problem(client: Client) -> None:
+    body = problem(client.get("/healthz", params={"x": "a" * MAX_URL_BYTES}), 414)
+    assert (body["field"], body["detail"]) == ("URL", "URL: over the 16384-byte limit")
+    assert client.get("/healthz", params={"x": "a" * 8000}).status_code == 200
