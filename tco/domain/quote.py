@@ -269,14 +269,11 @@ def usd_per_1k_requests(
 
 def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) -> list[Offer]:
     """The table's offers, owned ones priced from their TCO inputs, with each overridden
-    hardware's offers replaced by the override. An offer priced outside the money bounds (stored
-    before they were enforced) prices nothing, as if absent: the hardware is then excluded for
-    want of a price, rather than every answer on the table carrying a cost of 0 or inf."""
-    kept = [
-        o
-        for o in map(_priced, (o for o in table.offers if o.hardware not in price_overrides))
-        if MIN_USD_PER_GPU_HOUR <= o.usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR
-    ]
+    hardware's offers replaced by the override. An offer priced outside the money bounds prices
+    nothing, as if absent (the decoders refuse such prices; a table stored before the bounds, or
+    a request built in Python, may still hold one): its hardware is then excluded for want of a
+    price, rather than answers carrying a cost, ratio or break-even of 0, inf or nan."""
+    kept = [_priced(o) for o in table.offers if o.hardware not in price_overrides]
     overrides = [
         Offer(
             hardware=hw,
@@ -287,7 +284,11 @@ def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) 
         )
         for hw, price in sorted(price_overrides.items())
     ]
-    return kept + overrides
+    return [
+        o
+        for o in kept + overrides
+        if MIN_USD_PER_GPU_HOUR <= o.usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR
+    ]
 
 
 def recipe_label(row: Mapping[str, object]) -> str:
@@ -575,7 +576,8 @@ def _quote_targets(
     has_price = priced.offer_count > 0
     has_basis = np.isfinite(basis) & (basis > 0)
     tput = np.where(has_basis, basis, 1.0)  # cells without one: any positive value, masked below
-    cost = usd_per_million_tokens(priced.cheapest_price, tput, request.utilization)
+    with np.errstate(over="ignore", under="ignore"):  # such costs are masked out just below
+        cost = usd_per_million_tokens(priced.cheapest_price, tput, request.utilization)
     # Inputs are bounded (prices, measured throughputs), but an extrapolated throughput can still
     # come out tiny: a cost that is no positive float (inf, or an underflow to 0) is a throughput
     # no price can be divided by, never an option (nor a division by zero in ratio_to_cheapest).
