@@ -11,13 +11,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tco.api.limits import (
-    MAX_HEADER_BYTES,
-    MAX_HEADER_COUNT,
-    MAX_JSON_DEPTH,
-    MAX_URL_BYTES,
-    json_depth,
-)
+from tco.api.limits import MAX_HEADER_BYTES, MAX_HEADER_COUNT, MAX_URL_BYTES
+from tco.json_depth import MAX_JSON_DEPTH, json_depth
 from tests.api.problems import problem
 
 Client = TestClient[Any]
