@@ -22,6 +22,7 @@ from tco.api.auth import (
 )
 from tco.api.errors import EXCEPTION_HANDLERS
 from tco.api.http import options_with_allow, security_headers
+from tco.api.limits import check_json_body, guard
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -75,6 +76,7 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,
         guards=[Authorizer(store, auth if auth is not None else AuthSettings.from_env())],
         middleware=[RequestIdMiddleware],
+        before_request=check_json_body,  # JSON nesting depth, before any route decodes
         # only /embed may be framed; nosniff and Referrer-Policy everywhere; keyed answers private
         before_send=[frame_guard, security_headers, private_when_keyed],
         cors_config=CORSConfig(
@@ -89,6 +91,7 @@ def create_app(
         debug=False,
     )
     bind_options(app)
+    guard(app)  # request-head limits before anything else; CORS refusals as problems
     return app
 
 

@@ -17,7 +17,13 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
@@ -47,9 +53,24 @@ class Problem(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
 _TITLES = {
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     406: "Not Acceptable", 409: "Conflict", 412: "Precondition Failed", 413: "Content Too Large",
-    415: "Unsupported Media Type", 422: "Unprocessable Content", 428: "Precondition Required",
-    429: "Too Many Requests", 500: "Internal Server Error",
+    414: "URI Too Long", 415: "Unsupported Media Type", 422: "Unprocessable Content",
+    428: "Precondition Required", 429: "Too Many Requests", 431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
 }  # fmt: skip
+
+
+def problem_json(status: int, detail: str, *, field: str | None, instance: str | None) -> bytes:
+    """The encoded problem, for answers sent outside litestar's exception handling (the server
+    protocol, the middleware in front of the router)."""
+    return msgspec.json.encode(
+        Problem(
+            title=_TITLES.get(status, "Error"),
+            status=status,
+            detail=detail,
+            instance=instance,
+            field=field,
+        )
+    )
 
 
 class ProblemException(HTTPException):
@@ -132,6 +153,15 @@ def _on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Pr
         field = errors[0].field if errors else None
         detail = "; ".join(f"{e.field}: {e.reason}" for e in errors) or exc.detail
         return problem_response(request, 400, detail, field=field, errors=errors or None)
+    if isinstance(exc.__cause__, SerializationException):
+        # litestar could not decode a JSON body it parses itself (quotes, compare): say so in
+        # the words of the routes that decode their own, naming the body.
+        return problem_response(request, 400, f"body: malformed JSON ({exc.detail})", field="body")
+    if isinstance(exc, RequestEntityTooLarge):
+        limit = request.route_handler.resolve_request_max_body_size()
+        return problem_response(
+            request, 413, f"body: over the {limit}-byte limit of this operation", field="body"
+        )
     if isinstance(exc, NotFoundException) and exc.detail == "Not Found":
         return problem_response(request, 404, f"no route for {request.method} {request.url.path}")
     return problem_response(request, exc.status_code, exc.detail, headers=exc.headers)

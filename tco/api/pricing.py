@@ -60,7 +60,15 @@ from tco.api.http import (
     with_head,
 )
 from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
-from tco.domain.pricing import OFFER_KINDS, Offer, OfferKind, PricingTable
+from tco.domain.pricing import (
+    MAX_USD_PER_GPU_HOUR,
+    MIN_USD_PER_GPU_HOUR,
+    OFFER_KINDS,
+    Offer,
+    OfferKind,
+    PricingTable,
+    UsdPerGpuHour,
+)
 from tco.shipped_pricing import load_catalog
 from tco.store import Conflict, NotFound, PreconditionFailed, Role, TableInfo, VersionInfo
 from tco.tabular import rows_to_csv, unescape_cell
@@ -78,9 +86,6 @@ TABLE_NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 _LABEL_PATTERN = r"^[^\x00-\x20\x7f]([^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?$"
 _HAS_ALNUM = r"[A-Za-z0-9]"
 MAX_OFFERS = 2000
-# The dearest shipped offer is ~$18/GPU-hour; a price 50x that is a unit slip (per node, per
-# month), not a negotiated rate.
-MAX_USD_PER_GPU_HOUR = 1000.0
 # 2000 offers of ~400 bytes each, with headroom; the app-wide limit is sized for run uploads.
 PRICING_MAX_BODY_BYTES = 1024 * 1024
 
@@ -111,12 +116,8 @@ class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     kind: OfferKind
     usd_per_gpu_hour: (
         Annotated[
-            float,
-            Meta(
-                gt=0,
-                le=MAX_USD_PER_GPU_HOUR,
-                description="USD per GPU-hour; may be left out when owned_inputs give it",
-            ),
+            UsdPerGpuHour,
+            Meta(description="USD per GPU-hour; may be left out when owned_inputs give it"),
         ]
         | None
     ) = None
@@ -284,6 +285,10 @@ def decode_json(payload: bytes, kind: type[T]) -> T:
         loose = msgspec.json.decode(payload)
     except msgspec.ValidationError:  # a number out of range: only the typed pass says where
         raise _bad_json(typed_error) from None
+    except msgspec.DecodeError as exc:
+        # The typed pass stops at its first invalid value, before reading the whole body: only
+        # this pass finds what follows it (``{}x``, ``[]]``), and that is malformed JSON.
+        raise _bad_json(exc) from None
     try:
         return msgspec.convert(_integral_floats_as_ints(loose), kind)
     except msgspec.ValidationError as exc:
@@ -328,10 +333,11 @@ def _price(o: OfferInput) -> float:
     except ValueError as exc:  # "field: reason"
         field, _, reason = str(exc).partition(": ")
         raise _Invalid(f"owned_inputs.{field}", reason) from None
-    if not (math.isfinite(computed) and 0 < computed <= MAX_USD_PER_GPU_HOUR):
+    if not (math.isfinite(computed) and MIN_USD_PER_GPU_HOUR <= computed <= MAX_USD_PER_GPU_HOUR):
         raise _Invalid(
             "owned_inputs",
-            f"give ${computed:g} per GPU-hour, outside (0, {MAX_USD_PER_GPU_HOUR:g}]",
+            f"give ${computed:g} per GPU-hour, outside "
+            f"[{MIN_USD_PER_GPU_HOUR:g}, {MAX_USD_PER_GPU_HOUR:g}]",
         )
     # Accepting an equal price lets a table read as JSON be written back unchanged.
     if o.usd_per_gpu_hour is not None and not math.isclose(

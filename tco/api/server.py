@@ -39,6 +39,8 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
 def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bool) -> int:
     import uvicorn
 
+    from tco.api.http_protocol import LimitedHttpToolsProtocol
+
     if workers < 1:
         print(f"tco serve: --workers must be at least 1, got {workers}", file=sys.stderr)
         return 2
@@ -57,7 +59,8 @@ def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bo
             port=port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            # httptools, with limits on the request head and problem+json for its own errors
+            http=LimitedHttpToolsProtocol,
             access_log=False,  # request lines could carry keys in query strings: never logged
             server_header=False,
             log_level="info",

@@ -8,9 +8,10 @@ say which prices it used.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 from tco.domain.owned import OwnedTcoInputs
 
@@ -26,6 +27,18 @@ OfferKind = Literal[
     "override",
 ]
 OFFER_KINDS: tuple[str, ...] = OfferKind.__args__  # type: ignore[attr-defined]
+
+# Money bounds, declared once: every price a client gives (JSON bodies, CSV tables, the CLI's
+# --price) is this type, so the decoder and the OpenAPI document enforce the same range. Below a
+# micro-dollar per GPU-hour a price is a slip, not a rate (and 5e-324 makes a cost that underflows
+# to 0, dividing by zero in ratio_to_cheapest). The dearest shipped offer is ~$18/GPU-hour; a
+# price 50x that is a unit slip (per node, per month), not a negotiated rate.
+MIN_USD_PER_GPU_HOUR = 1e-6
+MAX_USD_PER_GPU_HOUR = 1000.0
+UsdPerGpuHour = Annotated[
+    float,
+    Meta(ge=MIN_USD_PER_GPU_HOUR, le=MAX_USD_PER_GPU_HOUR, description="USD per GPU-hour"),
+]
 
 # The table a quote uses when the request names none: the newest SemiAnalysis owning tier, the
 # same default the InferenceX dashboard shows.

@@ -33,7 +33,13 @@ from tco.domain.errors import InvalidRequest
 from tco.domain.frontier import FloatArray, Grid, IntArray, Interpolation, Method, read_grid
 from tco.domain.index import KNOT_FIELDS, FrontierIndex, Pooling, WorkloadIndex
 from tco.domain.owned import OwnedTcoBreakdown
-from tco.domain.pricing import Offer, PricingTable
+from tco.domain.pricing import (
+    MAX_USD_PER_GPU_HOUR,
+    MIN_USD_PER_GPU_HOUR,
+    Offer,
+    PricingTable,
+    UsdPerGpuHour,
+)
 from tco.domain.procurement import (
     ApiComparison,
     ApiPriceId,
@@ -52,7 +58,6 @@ SECONDS_PER_HOUR = 3600.0
 TokensPerSecondPerUser = Annotated[
     float, Meta(gt=0, le=100_000, description="Interactivity target, tok/s/user")
 ]
-UsdPerGpuHour = Annotated[float, Meta(gt=0, le=1_000, description="USD per GPU-hour")]
 SequenceTokens = Annotated[int, Meta(ge=1, le=10_000_000, description="Tokens")]
 _BASIS_COLUMN: dict[str, str] = {
     "total": "tput_per_gpu",
@@ -264,7 +269,10 @@ def usd_per_1k_requests(
 
 def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) -> list[Offer]:
     """The table's offers, owned ones priced from their TCO inputs, with each overridden
-    hardware's offers replaced by the override."""
+    hardware's offers replaced by the override. An offer priced outside the money bounds prices
+    nothing, as if absent (the decoders refuse such prices; a table stored before the bounds, or
+    a request built in Python, may still hold one): its hardware is then excluded for want of a
+    price, rather than answers carrying a cost, ratio or break-even of 0, inf or nan."""
     kept = [_priced(o) for o in table.offers if o.hardware not in price_overrides]
     overrides = [
         Offer(
@@ -276,7 +284,11 @@ def effective_offers(table: PricingTable, price_overrides: Mapping[str, float]) 
         )
         for hw, price in sorted(price_overrides.items())
     ]
-    return kept + overrides
+    return [
+        o
+        for o in kept + overrides
+        if MIN_USD_PER_GPU_HOUR <= o.usd_per_gpu_hour <= MAX_USD_PER_GPU_HOUR
+    ]
 
 
 def recipe_label(row: Mapping[str, object]) -> str:
@@ -563,15 +575,19 @@ def _quote_targets(
     reachable = grid.method != _UNREACHABLE
     has_price = priced.offer_count > 0
     has_basis = np.isfinite(basis) & (basis > 0)
+    tput = np.where(has_basis, basis, 1.0)  # cells without one: any positive value, masked below
+    with np.errstate(over="ignore", under="ignore"):  # such costs are masked out just below
+        cost = usd_per_million_tokens(priced.cheapest_price, tput, request.utilization)
+    # Inputs are bounded (prices, measured throughputs), but an extrapolated throughput can still
+    # come out tiny: a cost that is no positive float (inf, or an underflow to 0) is a throughput
+    # no price can be divided by, never an option (nor a division by zero in ratio_to_cheapest).
+    has_basis &= ~has_price | (np.isfinite(cost) & (cost > 0))
     eligible = reachable & has_basis & (mask & has_price)
     ttft_ok = None
     if request.max_ttft_s is not None:
         ttft_ok = grid.values["ttft_s"] <= request.max_ttft_s  # NaN (unpublished) fails: said below
         eligible &= ttft_ok
-    tput = np.where(eligible, basis, 1.0)  # ineligible cells: any positive value, masked below
-    best_cost = np.where(
-        eligible, usd_per_million_tokens(priced.cheapest_price, tput, request.utilization), np.inf
-    )
+    best_cost = np.where(eligible, cost, np.inf)
 
     # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
     k = min(request.top, n_curves)

@@ -22,6 +22,7 @@ from tco.ingest.rows import (
     RowError,
     file_error,
 )
+from tco.json_depth import MAX_JSON_DEPTH, too_deep
 
 __all__ = [
     "DEFAULT_WARN_CHECKS",
@@ -56,6 +57,7 @@ _TopLevel = list[msgspec.Raw] | dict[str, msgspec.Raw]
 
 
 def _json_format(payload: bytes) -> str:
+    _check_depth(payload)
     try:
         document = msgspec.json.decode(payload, type=_TopLevel)
         first = (
@@ -76,6 +78,12 @@ def _json_format(payload: bytes) -> str:
         "JSON of unknown shape (expected native points, InferenceX API "
         "rows or InferenceX runner results)",
     )
+
+
+def _check_depth(payload: bytes) -> None:
+    """Before any decoder reads the payload: each decodes recursively."""
+    if too_deep(payload):
+        raise file_error("payload", f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
 
 
 def detect_format(payload: bytes, content_type: str | None = None) -> str:
@@ -106,6 +114,8 @@ def parse(
     """Parse a payload in a named or detected format. ``date`` is for formats without one
     (InferenceX runner files); giving it to another format is an error, not ignored. ``log``
     sets which sanity checks only warn, and collects those warnings."""
+    if format is not None and format not in ("native_csv", "blog_csv"):
+        _check_depth(payload)  # detection checks it otherwise
     name = format or detect_format(payload, content_type)
     adapter = _ADAPTERS.get(name)
     if adapter is None:

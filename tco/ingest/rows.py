@@ -28,7 +28,11 @@ FILE_INDEX = -1
 # Plausibility checks a caller may report as warnings instead of errors: a row failing one is
 # suspicious but still usable. Not among them, always errors: missing or mistyped fields, and
 # non-finite or non-positive measures (such a point can be neither stored nor priced).
-SANITY_CHECKS: tuple[str, ...] = ("interactivity_tpot", "io_total", "disagg_gpus", "future_date")
+SANITY_CHECKS: tuple[str, ...] = ("interactivity_tpot", "io_total", "disagg_gpus")
+# A measurement cannot postdate its ingest, so a future date is always an error, never a
+# warning: a point dated 2099 would become every answer's benchmark_as_of and the catalog's
+# latest date. One day of allowance covers a source's clock (or time zone) ahead of ours.
+FUTURE_DATE_ALLOWANCE = dt.timedelta(days=1)
 # The public InferenceX API itself publishes disaggregated rows whose pool GPU counts contradict
 # their per-pool throughputs (8 GB200 rows of December 2025 repeat the deployment's total in
 # both counts), so by default that check warns; the others reject the payload.
@@ -156,6 +160,16 @@ def interactivity_matches_tpot(
 _FLOAT_FIELDS = tuple(
     name for name in Point.__struct_fields__ if "float" in Point.__annotations__[name]
 )
+# Measures a benchmark can plausibly report. The shipped data spans 0.45 to 27,500 tok/s/GPU
+# and 0.93 to 380 tok/s/user; far outside is a unit slip or garbage, and prices divided by it
+# would leave the floats (1e-300 tok/s/GPU makes a cost of inf, which JSON cannot carry).
+_THROUGHPUT_BOUNDS = (1e-3, 1e7)  # tok/s/GPU
+_MEASURE_BOUNDS: dict[str, tuple[float, float]] = {
+    "tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "output_tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "input_tput_per_gpu": _THROUGHPUT_BOUNDS,
+    "interactivity": (1e-3, 1e6),  # tok/s/user
+}
 _POSITIVE_INT_FIELDS = (
     "isl",
     "osl",
@@ -256,12 +270,18 @@ def validate_point(
             problems.append((name, f"not a finite number: {value}", None))
         elif value <= 0:
             problems.append((name, f"must be > 0, got {value}", None))
+    for name, (low, high) in _MEASURE_BOUNDS.items():
+        value = getattr(point, name)
+        if value is not None and math.isfinite(value) and value > 0 and not low <= value <= high:
+            problems.append((name, f"must be within [{low:g}, {high:g}], got {value}", None))
     for name in _POSITIVE_INT_FIELDS:
         value = getattr(point, name)
         if value is not None and value < 1:
             problems.append((name, f"must be >= 1, got {value}", None))
-    if point.date > today:
-        problems.append(("date", f"{point.date.isoformat()} is in the future", "future_date"))
+    if point.date > today + FUTURE_DATE_ALLOWANCE:
+        problems.append(
+            ("date", f"{point.date.isoformat()} is in the future (today is {today})", None)
+        )
     if point.disagg:
         if require_pool_gpu_counts:
             for name in ("num_prefill_gpu", "num_decode_gpu"):

@@ -302,7 +302,6 @@ TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
         pytest.param(GOOD | {"interactivity": 90.0}, "interactivity", "interactivity_tpot", id="interactivity-x-tpot"),
         pytest.param(GOOD | {"output_tput_per_gpu": 200.0, "input_tput_per_gpu": 100.0}, "tput_per_gpu", "io_total", id="input-plus-output"),
         pytest.param(DISAGG | {"num_decode_gpu": 16}, "num_decode_gpu", "disagg_gpus", id="disagg-gpu-counts"),
-        pytest.param(GOOD | {"date": TOMORROW}, "date", "future_date", id="future-date"),
     ],
 )  # fmt: skip
 def test_each_sanity_check_rejects_or_warns(
@@ -321,6 +320,24 @@ def test_each_sanity_check_rejects_or_warns(
     assert (warning["index"], warning["field"], warning["check"]) == (1, field, check)
     assert warning["reason"] == rejected["errors"][0]["reason"]
     assert warned.json()["rows_added"] == 2
+
+
+@pytest.mark.parametrize("strict", ["true", "false"])
+def test_a_future_date_is_refused_whatever_the_policy(
+    client: Client, store: Store, editor_key: str, strict: str
+) -> None:
+    before = dataset_state(client, store)
+    payload = native(GOOD | {"conc": 8}, GOOD | {"date": "2099-01-01"})
+    body = problem(post(client, editor_key, payload, strict=strict), 422)
+    assert body["field"] == "date"
+    assert body["errors"] == [{"field": "date", "reason": body["errors"][0]["reason"], "index": 1}]
+    assert body["errors"][0]["reason"].startswith("2099-01-01 is in the future (today is ")
+    assert body["detail"].startswith("nothing stored: 1 row error(s), the first at row 1, date: ")
+    assert dataset_state(client, store) == before
+    # One day ahead is a source's clock or time zone, not the future: it loads, unwarned.
+    skewed = post(client, editor_key, native(GOOD | {"date": TOMORROW}), strict=strict)
+    assert skewed.status_code == 201, skewed.text
+    assert skewed.json()["warnings"] == []
 
 
 def test_default_policy_warns_only_on_disagg_gpu_counts(

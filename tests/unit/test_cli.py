@@ -206,3 +206,14 @@ def test_quote_piped_into_head_prints_the_first_line_and_no_traceback() -> None:
     assert result.stdout.startswith("target_tok_s_user,rank,hardware,recipe,")
     assert result.stdout.count("\n") == 1
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("price", "bound"), [("5e-324", ">= 1e-06"), ("0.0000009", ">= 1e-06"), ("1000.5", "<= 1000.0")]
+)
+def test_a_price_outside_the_money_bounds_is_refused(price: str, bound: str) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*QUOTE_ARGS, "--price", f"mi355x={price}"])
+    message = str(exit_info.value)
+    assert message.startswith("tco quote: invalid arguments: Expected `float` ")
+    assert bound in message and "price_overrides" in message

@@ -64,6 +64,28 @@ def test_strict_rejects_what_the_default_only_warns_about(
     assert "row 0 date: runner files carry no date: pass date=" in capsys.readouterr().err
 
 
+def test_a_future_date_is_refused_even_with_no_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    agg = str(AGG_FILES[0])
+    assert main(["import", agg, "--date", "2099-01-01", "--no-strict", "--database", url]) == 1
+    assert "row 0 date: 2099-01-01 is in the future (today is " in capsys.readouterr().err
+    assert stored_runs(url) == []
+
+
+@pytest.mark.parametrize("forced", [[], ["--format", "native_json"]], ids=["detected", "forced"])
+def test_json_nested_1000_deep_is_rejected_not_a_recursion_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], forced: list[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    deep = tmp_path / "deep.json"
+    deep.write_bytes(b"[" * 1000 + b"]" * 1000)
+    assert main(["import", str(deep), *forced, "--database", url]) == 1
+    assert "  file payload: JSON nested deeper than 64 levels" in capsys.readouterr().err
+    assert stored_runs(url) == []
+
+
 def test_large_files_report_progress_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

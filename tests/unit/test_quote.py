@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tco.domain.capacity import OutputTokensPerSecond
 from tco.domain.errors import InvalidRequest
 from tco.domain.index import FrontierIndex
 from tco.domain.points import Point, points_frame
@@ -269,3 +271,38 @@ def test_quote_cost_scales_with_override_and_utilization(utilization: float, pri
     assert scaled.usd_per_million_tokens == pytest.approx(
         one.usd_per_million_tokens * price / utilization, rel=1e-9
     )
+
+
+@pytest.mark.parametrize("price", [5e-324, 1e-320, 1e300, math.inf, math.nan])
+def test_the_engine_holds_for_prices_the_decoder_would_refuse(
+    index: FrontierIndex, tables: dict[str, PricingTable], price: float
+) -> None:
+    # A QuoteRequest built in Python skips msgspec's bounds: the engine must hold on its own,
+    # with no cost of 0 (5e-324 underflows), inf or nan, and no division by zero.
+    answer = ask(
+        index,
+        tables[DEFAULT_PRICING_TABLE],
+        model="dsr1",
+        targets=[20.0, 50.0, 100.0],
+        price_overrides={"h100": price, "b200": 1e-6},
+        demand=OutputTokensPerSecond(value=1e6),
+    )
+    options = [o for t in answer.targets for o in (*t.options, *t.cheapest_per_hardware)]
+    assert options
+    assert all(o.hardware != "h100" for o in options)  # a price out of bounds prices nothing
+    for o in options:
+        for value in (o.usd_per_million_tokens, o.ratio_to_cheapest, o.break_even_usd_per_gpu_hour):
+            assert math.isfinite(value) and value > 0
+
+
+@pytest.mark.parametrize("tput", [1e-300, 5e-324])
+def test_a_throughput_no_price_can_divide_is_no_option(tput: float) -> None:
+    """A point stored before ingest bounded throughputs: its cost is inf, never an option (nor
+    a ratio_to_cheapest of nan); the measurable point beside it still quotes."""
+    tiny = disagg_point(100.0, tput_per_gpu=tput, framework="sglang")  # a recipe of its own
+    idx = FrontierIndex(points_frame([disagg_point(100.0), tiny]), "t")
+    request = QuoteRequest(model="m", isl=1000, osl=100, targets=[10.0], extrapolate=True)
+    for target in quote(idx, gb200_table(1000.0), request).targets:
+        for o in (*target.options, *target.cheapest_per_hardware):
+            for value in (o.usd_per_million_tokens, o.ratio_to_cheapest, o.break_even_usd_per_gpu_hour):  # fmt: skip
+                assert math.isfinite(value) and value > 0

@@ -127,12 +127,20 @@ def test_every_other_shipped_file_passes_every_check() -> None:
         assert log.warnings == []
 
 
-def test_future_dates_are_rejected_unless_warned() -> None:
+def test_future_dates_are_rejected_even_when_every_check_warns() -> None:
+    day_after_tomorrow = {"date": (TODAY + dt.timedelta(days=2)).isoformat()}
+    for warn in (frozenset(), frozenset(SANITY_CHECKS)):
+        (error,) = rejected([aggregated(), aggregated() | day_after_tomorrow], warn)
+        assert (error.index, error.field, error.check) == (1, "date", None)
+        assert error.reason == "2026-11-28 is in the future (today is 2026-11-26)"
+    far = {"date": "2099-01-01"}
+    (error,) = rejected([aggregated() | far], frozenset(SANITY_CHECKS))
+    assert (error.index, error.field) == (0, "date")
+
+
+def test_a_date_one_day_ahead_is_clock_skew_and_loads() -> None:
     tomorrow = {"date": (TODAY + dt.timedelta(days=1)).isoformat()}
-    (error,) = rejected([aggregated() | tomorrow])
-    assert (error.field, error.check, error.reason) == ("date", "future_date", "2026-11-27 is in the future")  # fmt: skip
-    log = native([aggregated() | tomorrow], warn=frozenset({"future_date"}))
-    assert [(w.index, w.check) for w in log.warnings] == [(0, "future_date")]
+    assert native([aggregated() | tomorrow], warn=frozenset()).warnings == []
     assert native([aggregated() | {"date": TODAY.isoformat()}], warn=frozenset()).warnings == []
 
 
@@ -183,8 +191,10 @@ def test_policy_from_strict_and_the_setting() -> None:
     assert warn_checks(None, "") == DEFAULT_WARN_CHECKS
     assert warn_checks(None, "none") == frozenset()
     assert warn_checks(None, "all") == frozenset(SANITY_CHECKS)
-    assert warn_checks(None, " io_total, future_date ") == {"io_total", "future_date"}
+    assert warn_checks(None, " io_total, disagg_gpus ") == {"io_total", "disagg_gpus"}
     with pytest.raises(ValueError, match="unknown sanity check"):
         warn_checks(None, "io_total,vibes")
+    with pytest.raises(ValueError, match="unknown sanity check"):  # future dates never warn
+        warn_checks(None, "future_date")
     with pytest.raises(ValueError, match="unknown sanity check"):
         ErrorLog(warn={"vibes"})
