@@ -57,6 +57,16 @@ def base_points(shipped_data: bool) -> tuple[pl.DataFrame, str]:
     return frame, dataset_version(frame)
 
 
+def dataset_version_for(base_version: str, run_ids: Collection[str]) -> str:
+    """The dataset version of ``base`` plus these live runs (see :class:`LiveService`)."""
+    if not run_ids:
+        return base_version
+    digest = hashlib.blake2b(base_version.encode(), digest_size=6)
+    for run_id in sorted(run_ids):
+        digest.update(b"\n" + run_id.encode())
+    return f"ds-{digest.hexdigest()}"
+
+
 class LiveService(Service):
     """A Service on ``base`` plus the store's runs.
 
@@ -111,12 +121,7 @@ class LiveService(Service):
         return points, self._version(run_ids), dataset.generation
 
     def _version(self, run_ids: list[str]) -> str:
-        if not run_ids:
-            return self._base_version
-        digest = hashlib.blake2b(self._base_version.encode(), digest_size=6)
-        for run_id in sorted(run_ids):
-            digest.update(b"\n" + run_id.encode())
-        return f"ds-{digest.hexdigest()}"
+        return dataset_version_for(self._base_version, run_ids)
 
     def refresh(self) -> str:
         """Rebuild the index if the store's runs changed since it was built; returns the dataset

@@ -1,4 +1,4 @@
-"""tco command line: serve | quote | compare | keys | import | openapi.
+"""tco command line: serve | quote | compare | keys | import | sync | changes | openapi.
 
 ``tco quote --format json`` prints exactly the body ``POST /v1/quotes`` returns for the same
 inputs: both encode ``Service.quote``'s answer with the same encoder.
@@ -248,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tco.cli_admin import add_admin_commands
 
     add_admin_commands(sub)
+    from tco.cli_sync import add_sync_commands
+
+    add_sync_commands(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -305,6 +308,10 @@ def _run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         _print_compare(_service(args.database).compare(request), args.format)
         return 0
+    if args.command == "sync":
+        from tco.cli_sync import run_sync_command
+
+        return run_sync_command(args)
     from tco.cli_admin import run_admin
 
     return run_admin(args)
