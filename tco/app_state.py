@@ -101,6 +101,7 @@ class LiveService(Service):
             catalog=catalog,
             default_table=default_table,
         )
+        self.synced_at = store.last_success_at()
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
@@ -135,6 +136,7 @@ class LiveService(Service):
             return self._refresh_locked()
 
     def _refresh_locked(self) -> str:
+        self.synced_at = self.store.last_success_at()
         if self.store.dataset_generation() != self.generation:
             points, version, generation = self._load()
             self.set_points(points, version)

@@ -66,6 +66,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "
           f"pricing {a.pricing_table} v{a.pricing_version}  basis {a.token_basis}  utilization {a.utilization:g}  {a.interpolation}")  # fmt: skip
+    f = a.freshness
+    if f is not None:
+        print(f"  newest benchmark for this workload {f.workload_latest_date}; last sync "
+              f"{f.synced_at.isoformat(timespec='seconds') if f.synced_at else 'never'}; ages as of {f.judged_at}; "
+              f"{f.stale_options} stale option(s) (> {f.stale_benchmark_days} days benchmark, > {f.stale_price_days} days price)")  # fmt: skip
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
         if not tq.options:
@@ -78,6 +83,8 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
                   f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
+            for w in o.evidence.warnings if o.evidence else ():
+                print(f"        stale ({w.kind}): {w.message}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:

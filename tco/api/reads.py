@@ -242,6 +242,7 @@ def get_quote(
         table.version,
         request.scope["query_string"],
         csv,
+        service.freshness_key(),  # evidence ages depend on the date and the last sync
     )
 
     def make() -> Representation:
