@@ -24,7 +24,7 @@ from tco.domain.points import POINT_FIELDS, empty_points_frame
 from tco.ingest import DEFAULT_WARN_CHECKS, SANITY_CHECKS, ErrorLog, RowError, detect_format, parse
 from tco.ingest.rows import file_error
 from tco.service import Service
-from tco.store import RunResult, Store, open_store
+from tco.store import RunResult, Store, SyncRecord, open_store
 
 log = logging.getLogger("tco.app_state")
 
@@ -33,6 +33,7 @@ log = logging.getLogger("tco.app_state")
 _CONTENT_FIELDS = [
     f for f in POINT_FIELDS if f not in {"source", "model_raw", "hardware_raw", "framework_raw", "precision_raw"}
 ]  # fmt: skip
+CONTENT_FIELDS = _CONTENT_FIELDS
 # How often each server process looks for runs ingested by another process (another server
 # worker, or ``tco import``): one cheap SELECT per interval.
 WATCH_INTERVAL_S = 1.0
@@ -101,7 +102,23 @@ class LiveService(Service):
             catalog=catalog,
             default_table=default_table,
         )
-        self.synced_at = store.last_success_at()
+        self.sync_schedule: tuple[str, float] | None = None  # (source, every_s): serve --sync
+        self.last_sync: SyncRecord | None = None
+        self._read_sync_state()
+
+    def _read_sync_state(self) -> None:
+        recent = self.store.last_syncs(1)
+        self.last_sync = recent[0] if recent else None
+        self.synced_at = self.store.last_success_at()
+
+    @property
+    def base(self) -> pl.DataFrame:
+        """The points served whatever the store holds (shipped, or none)."""
+        return self._base
+
+    @property
+    def base_version(self) -> str:
+        return self._base_version
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
@@ -136,7 +153,7 @@ class LiveService(Service):
             return self._refresh_locked()
 
     def _refresh_locked(self) -> str:
-        self.synced_at = self.store.last_success_at()
+        self._read_sync_state()
         if self.store.dataset_generation() != self.generation:
             points, version, generation = self._load()
             self.set_points(points, version)

@@ -319,6 +319,10 @@ def _run(args: argparse.Namespace) -> int:
         from tco.cli_sync import run_sync_command
 
         return run_sync_command(args)
+    if args.command == "changes":
+        from tco.cli_sync import run_changes_command
+
+        return run_changes_command(args)
     from tco.cli_admin import run_admin
 
     return run_admin(args)

@@ -42,6 +42,21 @@ def add_sync_commands(sub: Any) -> None:
     ix.add_argument("--retries", type=int, default=5, help="attempts per request")
     ix.add_argument("--format", choices=["table", "json"], default="table")
 
+    ch = sub.add_parser("changes", help="what each dataset version changed (GET /v1/changes)")
+    ch.add_argument(
+        "--since",
+        default="0",
+        help="dataset version, generation number or date (YYYY-MM-DD); default: everything",
+    )
+    ch.add_argument("--database", default=os.environ.get("TCO_DATABASE_URL", _DEFAULT_DATABASE))
+    ch.add_argument(
+        "--no-shipped-data", action="store_true", help="the store's runs only, no shipped base"
+    )
+    ch.add_argument("--target", type=float, action="append", help="tok/s/user (default 20,50,100)")
+    ch.add_argument("--pricing", help="price table for the cheapest answers (default: the default)")
+    ch.add_argument("--limit", type=int, default=100, help="at most this many versions")
+    ch.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
 
 class SyncProgress:
     """Batches and rows on one line redrawn in place, only when the stream is a terminal."""
@@ -121,3 +136,74 @@ def run_sync_command(args: argparse.Namespace) -> int:
     else:
         print_summary(summary, sys.stdout)
     return EXIT_CODES[summary.status]
+
+
+def _usd(c: Any) -> str:
+    return (
+        "unreachable" if c is None else f"{c.hardware} {c.label} ${c.usd_per_million_tokens:.4f}/M"
+    )
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+def print_changes(answer: Any, out: IO[str]) -> None:
+    print(
+        f"changes since {answer.since}: {len(answer.changes)} version(s); now "
+        f"{answer.dataset_version}; cheapest at {', '.join(f'{t:g}' for t in answer.targets)} "
+        f"tok/s/user on {answer.pricing_table} v{answer.pricing_version}",
+        file=out,
+    )
+    for c in answer.changes:
+        a = c.arrived
+        print(
+            f"\n{c.dataset_version} (generation {c.generation}, {c.run_id}, "
+            f"{c.created_at:%Y-%m-%d %H:%M} UTC) <- {c.previous_version}\n"
+            f"  arrived   {a.points} points measured {a.first_date}..{a.last_date}: "
+            f"{', '.join(a.workloads)}",
+            file=out,
+        )
+        for r in a.new_recipes:
+            print(f"  new       {r.model} {r.isl}/{r.osl}  {r.hardware} {r.label}", file=out)
+        if a.new_hardware:
+            print(f"  new hw    {', '.join(a.new_hardware)}", file=out)
+        for f in c.frontiers:
+            print(
+                f"  frontier  {f.model} {f.isl}/{f.osl}  {f.hardware} {f.label}: "
+                f"max tok/s/user {_num(f.max_interactivity_before)} -> "
+                f"{_num(f.max_interactivity_after)}, max tok/s/GPU "
+                f"{_num(f.max_tput_per_gpu_before)} -> {_num(f.max_tput_per_gpu_after)}",
+                file=out,
+            )
+        for x in c.cheapest:
+            ratio = "" if x.ratio is None else f" ({x.ratio:.2f}x)"
+            print(
+                f"  cheapest  {x.model} {x.isl}/{x.osl} @ {x.target_interactivity:g} tok/s/user: "
+                f"{_usd(x.before)} -> {_usd(x.after)}{ratio}",
+                file=out,
+            )
+
+
+def run_changes_command(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from tco.app_state import service_from_store
+    from tco.changes import DEFAULT_TARGETS, change_log, change_rows
+    from tco.tabular import rows_to_csv
+
+    service = service_from_store(args.database, shipped_data=not args.no_shipped_data)
+    try:
+        table = service.table(args.pricing, None)
+        answer = change_log(
+            service, table, args.since, args.target or DEFAULT_TARGETS, max(args.limit, 1)
+        )
+    finally:
+        service.store.close()
+    if args.format == "json":
+        sys.stdout.buffer.write(msgspec.json.encode(answer) + b"\n")
+    elif args.format == "csv":
+        sys.stdout.write(rows_to_csv(change_rows(answer)))
+    else:
+        print_changes(answer, sys.stdout)
+    return 0
