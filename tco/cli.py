@@ -187,6 +187,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(also TCO_SHIPPED_DATA=0)",
     )
 
+    serve.add_argument(
+        "--sync",
+        choices=["inferencex"],
+        default=os.environ.get("TCO_SYNC") or None,
+        help="sync from this public source by itself, off the request path (also TCO_SYNC; "
+        "default: off)",
+    )
+    serve.add_argument(
+        "--sync-every",
+        default=os.environ.get("TCO_SYNC_EVERY", "6h"),
+        metavar="DURATION",
+        help="how often to sync with --sync: 30m, 6h, 1d (default 6h; also TCO_SYNC_EVERY)",
+    )
+    serve.add_argument(
+        "--sync-base-url",
+        default=os.environ.get("TCO_INFERENCEX_URL"),
+        help="InferenceX API base URL for --sync (default: the public one)",
+    )
+
     q = sub.add_parser("quote", help="cheapest hardware + recipe + offer per target")
     q.add_argument("--model", required=True)
     q.add_argument("--isl", type=int, required=True)
@@ -271,12 +290,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from tco.api.server import serve
 
+        if args.sync:
+            from tco.sync.schedule import parse_duration
+
+            try:
+                parse_duration(args.sync_every)
+            except ValueError as exc:
+                print(f"tco serve: --sync-every: {exc}", file=sys.stderr)
+                return 2
         return serve(
             host=args.host,
             port=args.port,
             database=args.database,
             workers=args.workers,
             shipped_data=not args.no_shipped_data,
+            sync=args.sync,
+            sync_every=args.sync_every,
+            sync_base_url=args.sync_base_url,
         )
     if args.command == "openapi":
         from tco.api.app import openapi_json
