@@ -143,7 +143,7 @@ def _same(a: Cheapest | None, b: Cheapest | None) -> bool:
 def _start(since: str, runs: list[RunFrame], base_version: str) -> int:
     """How many of ``runs`` come at or before ``since`` (a version, a generation or a date)."""
     text = since.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         generation = int(text)
         return sum(r.generation <= generation for r in runs)
     try:
