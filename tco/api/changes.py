@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
+from collections import OrderedDict
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -16,6 +19,7 @@ from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cac
 from tco.api.reads import TARGETS_PATTERN, OptionalText, PricingVersion, parse_targets
 from tco.app_state import LiveService
 from tco.changes import DEFAULT_TARGETS, MAX_VERSIONS, ChangesResponse, change_log, change_rows
+from tco.domain.pricing import PricingTable
 from tco.service import Service
 from tco.store import SyncRecord
 
@@ -30,6 +34,33 @@ class SyncState(msgspec.Struct, kw_only=True, frozen=True):
     last_success_at: dt.datetime | None  # the newest that stored its data (ok or partial)
     recent: list[SyncRecord]  # newest first, at most 10
     schedule: SyncSchedule | None  # this server's own schedule (tco serve --sync), if any
+
+
+# A change log replays every version after since (an index build each): answers are kept per
+# store generation (which any ingest or delete bumps), table version and query.
+_ANSWERS = 32
+# Weak keys: a service (and its store) that goes away takes its answers with it.
+_answers: weakref.WeakKeyDictionary[
+    LiveService, OrderedDict[tuple[object, ...], ChangesResponse]
+] = weakref.WeakKeyDictionary()
+_answers_lock = threading.Lock()
+
+
+def _changes(
+    live: LiveService, table: PricingTable, since: str, targets: list[float], limit: int
+) -> ChangesResponse:
+    key = (live.store.dataset_generation(), table.name, table.version, since, tuple(targets), limit)
+    with _answers_lock:
+        answers = _answers.setdefault(live, OrderedDict())
+        if key in answers:
+            answers.move_to_end(key)
+            return answers[key]
+    answer = change_log(live, table, since, targets, limit)
+    with _answers_lock:
+        answers[key] = answer
+        while len(answers) > _ANSWERS:
+            answers.popitem(last=False)
+    return answer
 
 
 def _live(service: Service) -> LiveService:
@@ -81,7 +112,7 @@ async def get_changes(
     table = service.table(pricing, pricing_version)
     wanted = parse_targets(targets)
     # replays the dataset's versions (an index build each): off the event loop
-    answer = await anyio.to_thread.run_sync(lambda: change_log(live, table, since, wanted, limit))
+    answer = await anyio.to_thread.run_sync(lambda: _changes(live, table, since, wanted, limit))
     return cached(request, answer, lambda: change_rows(answer))
 
 

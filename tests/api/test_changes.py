@@ -130,3 +130,13 @@ def test_cli_changes_prints_the_same_as_a_table(
     assert "cheapest  kimi-k2.5 8192/1024 @ 20 tok/s/user: unreachable -> mi355x vllm fp4" in out
     assert main(["changes", "--database", db, "--no-shipped-data", "--format", "csv"]) == 0
     assert capsys.readouterr().out.startswith("dataset_version,generation,run_id,kind")
+
+
+def test_a_new_run_extends_the_cached_change_log(
+    client: TestClient[Any], live: LiveService
+) -> None:
+    assert len(client.get("/v1/changes").json()["changes"]) == 2
+    ingest(live.store, dt.date(2026, 5, 20))  # the runner's INT4 points: a new recipe
+    third = client.get("/v1/changes").json()["changes"][-1]
+    assert third["generation"] == 3
+    assert {r["label"] for r in third["arrived"]["new_recipes"]} == {"vllm int4 MTP TP8 (8 GPUs)"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ class Replay:
     always_fail: set[str] = field(default_factory=set)  # workload label -> 500 forever
     malformed: dict[str, int] = field(default_factory=dict)  # workload label -> row index
     seen: list[Seen] = field(default_factory=list)
+    delay_s: float = 0.0  # per request, to observe how many the client keeps in flight
+    in_flight: int = 0
+    max_in_flight: int = 0
     # Keep each encoded (and gzipped) answer: for benchmarks, where the server must not
     # compete with the client for the CPU. Only for unchanging rows and no faults.
     memo: dict[tuple[str, bool], tuple[int, bytes, dict[str, str]]] | None = None
@@ -69,6 +73,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        r = self.replay
+        with r.lock:
+            r.in_flight += 1
+            r.max_in_flight = max(r.max_in_flight, r.in_flight)
+        try:
+            if r.delay_s:
+                time.sleep(r.delay_s)
+            self._get()
+        finally:
+            with r.lock:
+                r.in_flight -= 1
+
+    def _get(self) -> None:
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import socket
 from collections.abc import Iterator
@@ -171,3 +172,31 @@ def test_cli_sync_summary_and_exit_codes(
     with open_store(db) as s:
         assert s.try_lock(LOCK_NAME, "other", ttl=dt.timedelta(minutes=1))
     assert main(["sync", "inferencex", "--base-url", dead, "--database", db]) == 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_only_on_a_terminal() -> None:
+    from tco.cli_sync import SyncProgress
+    from tco.sync.runner import Progress
+
+    step = Progress(batches_total=4, batches_done=1, rows_seen=1234, rows_added=1000)
+    tty, pipe = _Terminal(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = SyncProgress(stream)
+        bar(step)
+        bar.done()
+    assert "batches 1/4  rows 1,234 (+1,000 new)" in tty.getvalue()
+    assert tty.getvalue().startswith("\r\033[K") and pipe.getvalue() == ""
+
+
+def test_requests_in_flight_are_capped(store: SqliteStore) -> None:
+    replay = Replay(delay_s=0.05)
+    with replay_server(replay) as (url, _):
+        settings = ClientSettings(base_url=url, concurrency=2)
+        with InferenceXClient(settings) as client:
+            assert run_sync(store, client).status == "ok"
+    assert replay.max_in_flight == 2  # 17 workloads, never more than 2 at once
