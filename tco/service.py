@@ -343,7 +343,7 @@ class Service:
         return CurvesResponse(
             model=base.model, isl=base.isl, osl=base.osl,
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=wl.latest_date,
+            benchmark_as_of=answer.assumptions.benchmark_as_of,  # of the points the curves used
             pricing_table=table.name, pricing_version=table.version,
             token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 STALE_BENCHMARK_DAYS = 90
 STALE_PRICE_DAYS = 180
 _SERIES = ("hardware", "framework", "precision", "spec_method", "disagg")
+_EVIDENCE_MEMO = 20_000
 _DATE = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
 
 StaleKind = Literal["benchmark", "price", "newer_run"]
@@ -170,6 +171,11 @@ def with_evidence(
     from tco.domain.quote import QuoteOption
 
     done: dict[int, QuoteOption] = {}
+    # Options at the same recipe, knot dates and price date share one Evidence, kept with the
+    # workload's index (immutable) for the next quotes judged on the same date.
+    made: dict[tuple[object, ...], Evidence] = wl.memo.setdefault("evidence", {})
+    if len(made) > _EVIDENCE_MEMO:
+        made.clear()
     stale = 0
     newest: dt.date | None = None
 
@@ -180,16 +186,20 @@ def with_evidence(
         hit = done.get(id(option))
         if hit is not None:
             return hit
-        measured = sorted({k.date for k in option.operating_point.knots})
-        found = evidence(
-            measured=measured,
-            recipe_id=option.recipe.recipe_id,
-            recipe_latest=option.recipe.latest_date,
-            source_date=option.offer.source_date,
-            wl=wl,
-            today=today,
-            policy=policy,
-        )
+        knots = option.operating_point.knots
+        measured = [knots[0].date] if len(knots) == 1 else sorted({k.date for k in knots})
+        key = (option.recipe.recipe_id, tuple(measured), option.offer.source_date, today, policy)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = evidence(
+                measured=measured,
+                recipe_id=option.recipe.recipe_id,
+                recipe_latest=option.recipe.latest_date,
+                source_date=option.offer.source_date,
+                wl=wl,
+                today=today,
+                policy=policy,
+            )
         stale += found.stale
         if measured and (newest is None or measured[-1] > newest):
             newest = measured[-1]
