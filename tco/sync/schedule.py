@@ -21,6 +21,7 @@ from tco.sync.runner import run_sync
 
 log = logging.getLogger("tco.sync")
 SOURCES = ("inferencex",)
+RETRY_FAILED_S = 900.0
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_S = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -53,10 +54,13 @@ class SyncScheduler:
         service.sync_schedule = (f"inferencex {settings.base_url}", every_s)
 
     def due(self) -> bool:
+        """Whether the last sync (anyone's) is older than the interval; after a failure, retry
+        sooner (15 minutes, or the interval when shorter)."""
         recent = self.service.store.last_syncs(1)
         if not recent:
             return True
-        return (self.now() - recent[0].finished_at).total_seconds() >= self.every_s
+        wait = self.every_s if recent[0].status != "failed" else min(self.every_s, RETRY_FAILED_S)
+        return (self.now() - recent[0].finished_at).total_seconds() >= wait
 
     def tick(self) -> None:
         """One scheduled step: sync if due. Never raises."""

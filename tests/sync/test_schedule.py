@@ -3,6 +3,7 @@ path, one sync at a time, and a failed sync never breaks serving."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +96,13 @@ def test_tco_serve_sync_syncs_by_itself(tmp_path: Path) -> None:
     assert health["last_sync"]["status"] == "ok", health
     assert health["points"] == 340
     assert state["schedule"]["every_s"] == 3600.0
+
+
+def test_after_a_failure_the_next_sync_comes_sooner(live: LiveService) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    job = scheduler(live, dead)
+    job.tick()
+    assert not job.due()
+    finished = live.store.last_syncs(1)[0].finished_at
+    job.now = lambda: finished + dt.timedelta(minutes=16)
+    assert job.due()  # 15 minutes after a failure, not the hour

@@ -8,12 +8,13 @@ import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tco.cli import main
 from tco.ingest import parse
-from tco.store import SqliteStore, open_store
+from tco.store import InvalidData, SqliteStore, open_store
 from tco.sync.client import ClientSettings, InferenceXClient
 from tco.sync.runner import LOCK_NAME, SyncSummary, run_sync
 from tests.sync.replay import ROWS_FILE, Replay, replay_server
@@ -200,3 +201,25 @@ def test_requests_in_flight_are_capped(store: SqliteStore) -> None:
         with InferenceXClient(settings) as client:
             assert run_sync(store, client).status == "ok"
     assert replay.max_in_flight == 2  # 17 workloads, never more than 2 at once
+
+
+def test_a_store_failure_mid_batch_leaves_that_batch_out(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = store.add_run
+    calls = []
+
+    def flaky(points: Any, **kw: Any) -> Any:
+        calls.append(len(points))
+        if len(calls) == 1:
+            raise InvalidData("disk full (simulated)")
+        return real(points, **kw)
+
+    monkeypatch.setattr(store, "add_run", flaky)
+    with replay_server() as (url, _):
+        broken = sync(store, url)
+        assert (broken.status, broken.batches_failed, broken.rows_added) == ("partial", 1, 170)
+        assert "not stored: disk full" in broken.failures[0].error
+        assert store.load_points().height == 170  # the failed batch left nothing behind
+        resumed = sync(store, url)
+    assert (resumed.rows_added, resumed.duplicates) == (170, 170)
