@@ -24,7 +24,7 @@ from tco.domain.points import POINT_FIELDS, empty_points_frame
 from tco.ingest import DEFAULT_WARN_CHECKS, SANITY_CHECKS, ErrorLog, RowError, detect_format, parse
 from tco.ingest.rows import file_error
 from tco.service import Service
-from tco.store import RunResult, Store, open_store
+from tco.store import RunResult, Store, SyncRecord, open_store
 
 log = logging.getLogger("tco.app_state")
 
@@ -33,6 +33,7 @@ log = logging.getLogger("tco.app_state")
 _CONTENT_FIELDS = [
     f for f in POINT_FIELDS if f not in {"source", "model_raw", "hardware_raw", "framework_raw", "precision_raw"}
 ]  # fmt: skip
+CONTENT_FIELDS = _CONTENT_FIELDS
 # How often each server process looks for runs ingested by another process (another server
 # worker, or ``tco import``): one cheap SELECT per interval.
 WATCH_INTERVAL_S = 1.0
@@ -55,6 +56,16 @@ def base_points(shipped_data: bool) -> tuple[pl.DataFrame, str]:
 
     frame = load_shipped_points() if shipped_data else empty_points_frame()
     return frame, dataset_version(frame)
+
+
+def dataset_version_for(base_version: str, run_ids: Collection[str]) -> str:
+    """The dataset version of ``base`` plus these live runs (see :class:`LiveService`)."""
+    if not run_ids:
+        return base_version
+    digest = hashlib.blake2b(base_version.encode(), digest_size=6)
+    for run_id in sorted(run_ids):
+        digest.update(b"\n" + run_id.encode())
+    return f"ds-{digest.hexdigest()}"
 
 
 class LiveService(Service):
@@ -91,6 +102,23 @@ class LiveService(Service):
             catalog=catalog,
             default_table=default_table,
         )
+        self.sync_schedule: tuple[str, float] | None = None  # (source, every_s): serve --sync
+        self.last_sync: SyncRecord | None = None
+        self._read_sync_state()
+
+    def _read_sync_state(self) -> None:
+        recent = self.store.last_syncs(1)
+        self.last_sync = recent[0] if recent else None
+        self.synced_at = self.store.last_success_at()
+
+    @property
+    def base(self) -> pl.DataFrame:
+        """The points served whatever the store holds (shipped, or none)."""
+        return self._base
+
+    @property
+    def base_version(self) -> str:
+        return self._base_version
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
@@ -111,12 +139,7 @@ class LiveService(Service):
         return points, self._version(run_ids), dataset.generation
 
     def _version(self, run_ids: list[str]) -> str:
-        if not run_ids:
-            return self._base_version
-        digest = hashlib.blake2b(self._base_version.encode(), digest_size=6)
-        for run_id in sorted(run_ids):
-            digest.update(b"\n" + run_id.encode())
-        return f"ds-{digest.hexdigest()}"
+        return dataset_version_for(self._base_version, run_ids)
 
     def refresh(self) -> str:
         """Rebuild the index if the store's runs changed since it was built; returns the dataset
@@ -130,6 +153,7 @@ class LiveService(Service):
             return self._refresh_locked()
 
     def _refresh_locked(self) -> str:
+        self._read_sync_state()
         if self.store.dataset_generation() != self.generation:
             points, version, generation = self._load()
             self.set_points(points, version)

@@ -1,4 +1,4 @@
-"""tco command line: serve | quote | compare | keys | import | openapi.
+"""tco command line: serve | quote | compare | keys | import | sync | changes | openapi.
 
 ``tco quote --format json`` prints exactly the body ``POST /v1/quotes`` returns for the same
 inputs: both encode ``Service.quote``'s answer with the same encoder.
@@ -66,6 +66,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "
           f"pricing {a.pricing_table} v{a.pricing_version}  basis {a.token_basis}  utilization {a.utilization:g}  {a.interpolation}")  # fmt: skip
+    f = a.freshness
+    if f is not None:
+        print(f"  newest benchmark for this workload {f.workload_latest_date}; last sync "
+              f"{f.synced_at.isoformat(timespec='seconds') if f.synced_at else 'never'}; ages as of {f.judged_at}; "
+              f"{f.stale_options} stale option(s) (> {f.stale_benchmark_days} days benchmark, > {f.stale_price_days} days price)")  # fmt: skip
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
         if not tq.options:
@@ -78,6 +83,8 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
                   f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
+            for w in o.evidence.warnings if o.evidence else ():
+                print(f"        stale ({w.kind}): {w.message}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
@@ -215,6 +222,25 @@ def build_parser() -> argparse.ArgumentParser:
         "(also TCO_SHIPPED_DATA=0)",
     )
 
+    serve.add_argument(
+        "--sync",
+        choices=["inferencex"],
+        default=os.environ.get("TCO_SYNC") or None,
+        help="sync from this public source by itself, off the request path (also TCO_SYNC; "
+        "default: off)",
+    )
+    serve.add_argument(
+        "--sync-every",
+        default=os.environ.get("TCO_SYNC_EVERY", "6h"),
+        metavar="DURATION",
+        help="how often to sync with --sync: 30m, 6h, 1d (default 6h; also TCO_SYNC_EVERY)",
+    )
+    serve.add_argument(
+        "--sync-base-url",
+        default=os.environ.get("TCO_INFERENCEX_URL"),
+        help="InferenceX API base URL for --sync (default: the public one)",
+    )
+
     q = sub.add_parser("quote", help="cheapest hardware + recipe + offer per target")
     q.add_argument("--model", required=True, help="model, e.g. dsr1 (tco: GET /v1/catalog)")
     q.add_argument("--isl", type=int, required=True, help="input sequence length, tokens")
@@ -349,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tco.cli_admin import add_admin_commands
 
     add_admin_commands(sub)
+    from tco.cli_sync import add_sync_commands
+
+    add_sync_commands(sub)
     return parser
 
 
@@ -373,12 +402,23 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         from tco.api.server import serve
 
+        if args.sync:
+            from tco.sync.schedule import parse_duration
+
+            try:
+                parse_duration(args.sync_every)
+            except ValueError as exc:
+                print(f"tco serve: --sync-every: {exc}", file=sys.stderr)
+                return 2
         return serve(
             host=args.host,
             port=_env_port() if args.port is None else args.port,
             database=args.database,
             workers=args.workers,
             shipped_data=not args.no_shipped_data,
+            sync=args.sync,
+            sync_every=args.sync_every,
+            sync_base_url=args.sync_base_url,
         )
     if args.command == "openapi":
         from tco.api.app import openapi_json
@@ -417,6 +457,14 @@ def _run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         _print_compare(_service(args.database).compare(request), args.format)
         return 0
+    if args.command == "sync":
+        from tco.cli_sync import run_sync_command
+
+        return run_sync_command(args)
+    if args.command == "changes":
+        from tco.cli_sync import run_changes_command
+
+        return run_changes_command(args)
     from tco.cli_admin import run_admin
 
     return run_admin(args)

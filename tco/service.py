@@ -7,7 +7,9 @@ The CLI's ``--format json`` and the HTTP body of the same request are both
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
+from collections.abc import Callable
 from typing import Annotated, Literal, Protocol
 
 import msgspec
@@ -19,6 +21,7 @@ from tco.domain.buildbuy import ApiPrice
 from tco.domain.catalog import Hardware
 from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
+from tco.domain.freshness import STALE_BENCHMARK_DAYS, STALE_PRICE_DAYS, StalePolicy
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.points import Point
@@ -167,8 +170,19 @@ class PointsQuery(msgspec.Struct, kw_only=True, frozen=True):
     limit: Annotated[int, Meta(ge=1, le=1000)] = 100
 
 
+def stale_policy_from_env() -> StalePolicy:
+    """Staleness thresholds: TCO_STALE_BENCHMARK_DAYS (default 90), TCO_STALE_PRICE_DAYS (180)."""
+    return StalePolicy(
+        benchmark_days=int(os.environ.get("TCO_STALE_BENCHMARK_DAYS", STALE_BENCHMARK_DAYS)),
+        price_days=int(os.environ.get("TCO_STALE_PRICE_DAYS", STALE_PRICE_DAYS)),
+    )
+
+
 class Service:
-    """Holds the current dataset's frontier index; swapping in a new dataset is atomic."""
+    """Holds the current dataset's frontier index; swapping in a new dataset is atomic.
+
+    ``clock`` gives "today" for evidence ages when a request has no as_of (injected, so tests
+    are deterministic); ``synced_at`` is when the data last synced from a public source."""
 
     def __init__(
         self,
@@ -178,7 +192,12 @@ class Service:
         tables: TableSource,
         catalog: dict[str, Hardware],
         default_table: str,
+        clock: Callable[[], dt.date] = dt.date.today,
+        stale_policy: StalePolicy | None = None,
     ) -> None:
+        self.clock = clock
+        self.stale_policy = stale_policy or stale_policy_from_env()
+        self.synced_at: dt.datetime | None = None
         self.tables = tables
         self.hardware_catalog = catalog
         self.api_prices: dict[str, ApiPrice] = {p.id: p for p in load_api_prices()}
@@ -213,6 +232,11 @@ class Service:
                 ) from exc
             raise NotFound("pricing", f"no pricing table named {table_name!r}") from exc
 
+    def freshness_key(self) -> tuple[object, ...]:
+        """What a quote depends on besides its request, dataset and pricing versions (answer
+        caches include it): the date ages are judged at, the last sync, the thresholds."""
+        return (self.clock(), self.synced_at, self.stale_policy)
+
     def quote(self, request: QuoteRequest, *, table: PricingTable | None = None) -> QuoteResponse:
         """``table``: the resolved pricing table when the caller already has it."""
         self.check_keys(request)
@@ -222,6 +246,9 @@ class Service:
             request,
             catalog=self.hardware_catalog,
             api_prices=self.api_prices,
+            today=request.as_of or self.clock(),
+            stale_policy=self.stale_policy,
+            synced_at=self.synced_at,
         )
 
     def compare(self, request: CompareRequest) -> CompareResponse:
@@ -316,7 +343,7 @@ class Service:
         return CurvesResponse(
             model=base.model, isl=base.isl, osl=base.osl,
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=wl.latest_date,
+            benchmark_as_of=answer.assumptions.benchmark_as_of,  # of the points the curves used
             pricing_table=table.name, pricing_version=table.version,
             token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],

@@ -115,10 +115,23 @@ def quote_rows(answer: QuoteResponse) -> list[Row]:
         "pricing_version": a.pricing_version, "token_basis": a.token_basis, "utilization": a.utilization,
     }  # fmt: skip
     return [
-        {**option_row(tq.target_interactivity, o), **context}
+        {**option_row(tq.target_interactivity, o), **_evidence_columns(o), **context}
         for tq in answer.targets
         for o in tq.options
     ]
+
+
+def _evidence_columns(o: QuoteOption) -> Row:
+    e = o.evidence
+    if e is None:
+        return {}
+    return {
+        "measured": " ".join(d.isoformat() for d in e.measured),
+        "benchmark_age_days": e.benchmark_age_days,
+        "price_source_date": e.price_source_date,
+        "price_age_days": e.price_age_days,
+        "stale": " ".join(w.kind for w in e.warnings),
+    }
 
 
 def _value(side: SideValue, view: str) -> float | None:

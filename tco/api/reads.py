@@ -44,10 +44,17 @@ from tco.tabular import compare_rows, quote_rows
 _QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256)
 
 
+class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
+    status: str  # ok | partial | failed
+    finished_at: dt.datetime
+    rows_added: int
+
+
 class Health(msgspec.Struct, kw_only=True, frozen=True):
     status: str
     dataset_version: str
     points: int
+    last_sync: SyncBrief | None = None  # the last sync from a public source (GET /v1/sync)
 
 
 # Examples name measured data (the reference case, shared/data/seed_article.md), so the docs
@@ -242,6 +249,7 @@ def get_quote(
         table.version,
         request.scope["query_string"],
         csv,
+        service.freshness_key(),  # evidence ages depend on the date and the last sync
     )
 
     def make() -> Representation:
@@ -439,10 +447,18 @@ _POINT_CSV_COLUMNS = {
     cache_control=None,
 )
 def healthz(service: ServiceDep) -> Health:
+    last = getattr(service, "last_sync", None)  # a store-backed service (LiveService)
     return Health(
         status="ok",
         dataset_version=service.index.dataset_version,
         points=service.index.points.height,
+        last_sync=None
+        if last is None
+        else SyncBrief(
+            status=last.status,
+            finished_at=last.finished_at,
+            rows_added=int(last.summary.get("rows_added", 0)),
+        ),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tco.api.changes import CHANGES_HANDLERS
 from tco.api.docs import DOCS_HANDLERS
 from tco.api.history import HISTORY_HANDLERS
 from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
@@ -17,6 +18,7 @@ ROUTE_HANDLERS: list[Any] = [
     *PRICING_READ_HANDLERS,
     *RUN_HANDLERS,
     *HISTORY_HANDLERS,
+    *CHANGES_HANDLERS,
     *PRICING_WRITE_HANDLERS,
     *PROCUREMENT_HANDLERS,
     *DOCS_HANDLERS,

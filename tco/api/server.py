@@ -29,6 +29,14 @@ def build_app() -> Litestar:
     shipped = os.environ.get("TCO_SHIPPED_DATA", "1") != "0"
     service = service_from_store(database, shipped_data=shipped)
     service.watch()  # each worker process picks up runs ingested through the others
+    if os.environ.get("TCO_SYNC"):
+        from tco.sync.client import DEFAULT_BASE_URL, ClientSettings
+        from tco.sync.schedule import SyncScheduler, parse_duration
+
+        settings = ClientSettings(base_url=os.environ.get("TCO_INFERENCEX_URL") or DEFAULT_BASE_URL)
+        every = parse_duration(os.environ.get("TCO_SYNC_EVERY", "6h"))
+        first = float(os.environ.get("TCO_SYNC_FIRST_DELAY_S", "5"))
+        SyncScheduler(service, every_s=every, settings=settings).start(first_delay_s=first)
     return create_app(service, service.store)
 
 
@@ -36,7 +44,17 @@ def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bool) -> int:
+def serve(
+    *,
+    host: str,
+    port: int,
+    database: str,
+    workers: int,
+    shipped_data: bool,
+    sync: str | None = None,
+    sync_every: str = "6h",
+    sync_base_url: str | None = None,
+) -> int:
     import uvicorn
 
     from tco.api.http_protocol import LimitedHttpToolsProtocol
@@ -47,6 +65,13 @@ def serve(*, host: str, port: int, database: str, workers: int, shipped_data: bo
     # Workers are separate processes that build the app from these variables.
     os.environ["TCO_DATABASE_URL"] = database
     os.environ["TCO_SHIPPED_DATA"] = "1" if shipped_data else "0"
+    if sync:
+        os.environ["TCO_SYNC"] = sync
+        os.environ["TCO_SYNC_EVERY"] = sync_every
+        if sync_base_url:
+            os.environ["TCO_INFERENCEX_URL"] = sync_base_url
+    else:
+        os.environ.pop("TCO_SYNC", None)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, restores the previous handlers, then
     # re-raises the signal; with these handlers that ends as a clean exit 0, not a kill.
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -30,6 +30,7 @@ from tco.domain.capacity import (
 )
 from tco.domain.catalog import Hardware
 from tco.domain.errors import InvalidRequest
+from tco.domain.freshness import Evidence, Freshness, StalePolicy, with_evidence
 from tco.domain.frontier import FloatArray, Grid, IntArray, Interpolation, Method, read_grid
 from tco.domain.index import KNOT_FIELDS, FrontierIndex, Pooling, WorkloadIndex
 from tco.domain.owned import OwnedTcoBreakdown
@@ -187,6 +188,7 @@ class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
     capacity: Capacity | None = None  # when the request gives a demand and it is computable
     capacity_unavailable: str | None = None  # why not, when a demand was given
     api_comparison: ApiComparison | None = None  # when the request gives an api_price
+    evidence: Evidence | None = None  # run dates and price date behind it, stale warnings
 
 
 class UnreachableRecipe(msgspec.Struct, kw_only=True, frozen=True):
@@ -222,7 +224,7 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     isl: int
     osl: int
     as_of: dt.date | None  # the requested as-of date (None: latest)
-    benchmark_as_of: dt.date | None  # newest benchmark date of this workload in the view used
+    benchmark_as_of: dt.date | None  # newest run date among the points the answer used
     dataset_version: str
     pricing_table: str
     pricing_version: int
@@ -235,6 +237,7 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     demand: Demand | None = None
     api_price: ApiPrice | None = None  # the resolved entry, with its source
     api_cache_hit_share: float | None = None
+    freshness: Freshness | None = None  # how old the evidence is (per option: evidence)
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
@@ -409,9 +412,14 @@ def quote(
     *,
     catalog: Mapping[str, Hardware] | None = None,
     api_prices: Mapping[str, ApiPrice] | None = None,
+    today: dt.date | None = None,
+    stale_policy: StalePolicy | None = None,
+    synced_at: dt.datetime | None = None,
 ) -> QuoteResponse:
     """``catalog`` gives nodes, racks and power for a demand; ``api_prices`` (by id) resolve an
-    ``api_price`` given by id."""
+    ``api_price`` given by id. Evidence ages are counted to ``today`` (default: the request's
+    as_of, else the newest benchmark date of the workload, so an answer never depends on the
+    wall clock unless the caller passes it)."""
     wl = index.workload(request.model, request.isl, request.osl, request.as_of, request.pooling)
     if wl is None:
         raise InvalidRequest("model", _no_workload_reason(index, request))
@@ -442,13 +450,18 @@ def quote(
         extrapolate=request.extrapolate,
         positive="tput_per_gpu",
     )
+    policy = stale_policy or StalePolicy()
+    judged_at = today or request.as_of or wl.latest_date
+    targets, stale, used_newest = with_evidence(
+        _quote_targets(wl, priced, mask, request, grid, proc), wl, judged_at, policy
+    )
     return QuoteResponse(
         assumptions=Assumptions(
             model=request.model,
             isl=request.isl,
             osl=request.osl,
             as_of=request.as_of,
-            benchmark_as_of=wl.latest_date,
+            benchmark_as_of=used_newest,
             dataset_version=index.dataset_version,
             pricing_table=table.name,
             pricing_version=table.version,
@@ -461,8 +474,16 @@ def quote(
             demand=request.demand,
             api_price=api_price,
             api_cache_hit_share=None if api_price is None else cache_hit_share,
+            freshness=Freshness(
+                judged_at=judged_at,
+                workload_latest_date=wl.latest_date,
+                synced_at=synced_at,
+                stale_benchmark_days=policy.benchmark_days,
+                stale_price_days=policy.price_days,
+                stale_options=stale,
+            ),
         ),
-        targets=_quote_targets(wl, priced, mask, request, grid, proc),
+        targets=targets,
     )
 
 

@@ -27,6 +27,7 @@ from tco.store.base import (
     VersionSummary,
     point_hash,
 )
+from tco.store.jobs import RunFrame, SyncRecord
 from tco.store.sqlite import SqliteStore, database_path
 
 
@@ -45,11 +46,13 @@ __all__ = [
     "OfferKey",
     "PreconditionFailed",
     "Role",
+    "RunFrame",
     "RunInfo",
     "RunResult",
     "SqliteStore",
     "Store",
     "StoreError",
+    "SyncRecord",
     "TableInfo",
     "VersionInfo",
     "VersionSummary",

@@ -13,14 +13,17 @@ import enum
 import hashlib
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 import polars as pl
 
 from tco.domain.points import POINT_FIELDS, POINT_SCHEMA, Point
 from tco.domain.pricing import Offer, PricingTable
+
+if TYPE_CHECKING:
+    from tco.store.jobs import RunFrame, SyncRecord
 
 # --------------------------------------------------------------------------------------- errors
 
@@ -332,5 +335,23 @@ class Store(Protocol):
     def load_points(self) -> pl.DataFrame: ...
     def load_dataset(self) -> Dataset: ...
     def dataset_generation(self) -> int: ...
+
+    # background jobs (tco.store.jobs): sync log, job leases, run frames for the change log
+    def record_sync(
+        self,
+        *,
+        source: str,
+        started_at: dt.datetime,
+        finished_at: dt.datetime,
+        status: str,
+        summary: dict[str, Any],
+    ) -> SyncRecord: ...
+    def last_syncs(self, limit: int = 1) -> list[SyncRecord]: ...
+    def last_success_at(self) -> dt.datetime | None: ...
+    def try_lock(
+        self, name: str, holder: str, *, ttl: dt.timedelta, now: dt.datetime | None = None
+    ) -> bool: ...
+    def unlock(self, name: str, holder: str) -> None: ...
+    def run_frames(self, after_generation: int = 0) -> Iterator[RunFrame]: ...
 
     def close(self) -> None: ...

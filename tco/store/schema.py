@@ -168,4 +168,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """UPDATE run SET deleted_generation = (SELECT generation FROM dataset_state)
             WHERE deleted_at IS NOT NULL""",
     ),
+    # 4: background jobs. sync_log records every sync (InferenceX or another source) with its
+    # summary, so GET /v1/sync and /healthz can say what the last one did; job_lock holds at
+    # most one live lease per job name, so one sync runs at a time across processes (a lease
+    # expires, so a crashed holder does not block the job forever).
+    (
+        """CREATE TABLE sync_log (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            summary_json TEXT NOT NULL
+        )""",
+        "CREATE INDEX sync_log_finished ON sync_log (finished_at)",
+        """CREATE TABLE job_lock (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+    ),
 )

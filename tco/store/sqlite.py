@@ -71,6 +71,7 @@ from tco.store.base import (
     point_hash,
     summarize_offers,
 )
+from tco.store.jobs import JobsMixin
 from tco.store.schema import MIGRATIONS
 
 BUSY_TIMEOUT_S = 10.0
@@ -129,7 +130,7 @@ def database_path(url: str | Path) -> str:
     return text
 
 
-class SqliteStore:
+class SqliteStore(JobsMixin):
     """The default :class:`~tco.store.base.Store`. Use as a context manager or call close()."""
 
     def __init__(self, path_or_url: str | Path = ":memory:") -> None:
