@@ -31,6 +31,7 @@ from tco.api.http import (
     wants_csv,
     with_head,
 )
+from tco.api.openapi_schema import QueryGroup, grouped_query
 from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
@@ -143,6 +144,27 @@ def _demand_query(kind: str | None, value: float | None) -> Demand | None:
     return demand  # fmt: skip
 
 
+def _demand_group() -> QueryGroup:
+    """demand_kind and demand_value, documented together: the value's range per kind is the
+    Demand structs' own (one declaration; msgspec renders it), so the document and the
+    decoding in _demand_query agree on every value."""
+    refs, components = msgspec.json.schema_components([Demand], ref_template="{name}")
+    kinds = []
+    for member in refs[0]["anyOf"]:
+        schema = components[member["$ref"]]
+        value = {k: v for k, v in schema["properties"]["value"].items() if k != "title"}
+        kinds.append(
+            {"properties": {"demand_kind": schema["properties"]["kind"], "demand_value": value}}
+        )
+    return QueryGroup(
+        "demand",
+        ("demand_kind", "demand_value"),
+        "A demand, kind and value together: each option then carries its capacity and "
+        "monthly bill. The value's range depends on its kind.",
+        {"oneOf": kinds},
+    )
+
+
 @post(
     "/v1/quotes",
     operation_id="createQuote",
@@ -167,7 +189,7 @@ def post_quote(
     operation_id="getQuote",
     summary="Quote for simple cases (cacheable; what the widget calls)",
     responses=CACHED_READ_RESPONSES,
-    operation_class=CsvOperation,
+    operation_class=grouped_query(CsvOperation, _demand_group()),
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["quotes"],
@@ -210,15 +232,9 @@ def get_quote(
         ]
         | None
     ] = None,
+    # Its range is its kind's (the Demand structs', documented by _demand_group).
     demand_value: Annotated[
-        float | None,
-        Parameter(
-            gt=0,
-            le=1e15,
-            schema_extra={"exclusiveMinimum": 0},
-            description="The demand in its kind's unit (with demand_kind): each option then "
-            "carries its capacity and monthly bill",
-        ),
+        float | None, Parameter(description="The demand in its kind's unit")
     ] = None,
     api_price: Annotated[
         str | None,
