@@ -40,9 +40,9 @@ from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
-# Encoded GET /v1/quotes answers: 256 entries of at most ~100 KB (a 3-target answer with every
-# alternative listed) bound it near 25 MB; a widget's single-target answers are far smaller.
-_QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256)
+# Encoded GET /v1/quotes answers: 256 entries, and 32 MB (a 3-target answer with every
+# alternative listed is ~100 KB; a widget's single-target answers are far smaller).
+_QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256, max_bytes=32 * 1024 * 1024)
 
 
 class Health(msgspec.Struct, kw_only=True, frozen=True):
