@@ -31,10 +31,21 @@ from litestar.typing import FieldDefinition
 
 # JSON Schema keyword -> litestar Schema attribute (not every camelCase one has an alias).
 _ATTRIBUTE = {f.name.replace("_", ""): f.name for f in dataclasses.fields(Schema)} | {
-    "not": "schema_not"
+    "not": "schema_not",
+    "if": "schema_if",
+    "else": "schema_else",
 }
 _SCHEMA_LISTS = {"anyOf", "allOf", "oneOf", "prefixItems"}
-_SCHEMAS = {"items", "additionalProperties", "not", "contains", "propertyNames"}
+_SCHEMAS = {
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+}
 
 
 def _named_types(root: type) -> list[type]:

@@ -112,22 +112,21 @@ class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     # is also accepted beside the inputs (a table read as JSON writes back unchanged); the
     # document asks to leave it out.
     __schema_rules__: ClassVar[dict[str, Any]] = {
-        "oneOf": [
+        # (allOf of if/then/else, not oneOf: generated clients keep one model, not a union.)
+        "allOf": [
             {
-                "required": ["usd_per_gpu_hour"],
-                "properties": {
-                    "usd_per_gpu_hour": {"type": "number"},
-                    "owned_inputs": {"type": "null"},
+                "if": {
+                    "required": ["owned_inputs"],
+                    "properties": {"owned_inputs": {"type": "object"}},
                 },
-            },
-            {
-                "required": ["kind", "owned_inputs"],
-                "properties": {
-                    "kind": {"const": "owned"},
-                    "owned_inputs": {"type": "object"},
-                    "usd_per_gpu_hour": {"type": "null"},
+                "then": {
+                    "properties": {"kind": {"const": "owned"}, "usd_per_gpu_hour": {"type": "null"}}
                 },
-            },
+                "else": {
+                    "required": ["usd_per_gpu_hour"],
+                    "properties": {"usd_per_gpu_hour": {"type": "number"}},
+                },
+            }
         ]
     }
 

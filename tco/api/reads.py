@@ -153,15 +153,16 @@ def _demand_group() -> QueryGroup:
     for member in refs[0]["anyOf"]:
         schema = components[member["$ref"]]
         value = {k: v for k, v in schema["properties"]["value"].items() if k != "title"}
-        kinds.append(
-            {"properties": {"demand_kind": schema["properties"]["kind"], "demand_value": value}}
-        )
+        kind = {"properties": {"demand_kind": {"const": schema["properties"]["kind"]["enum"][0]}}}
+        kinds.append({"if": kind, "then": {"properties": {"demand_value": value}}})
     return QueryGroup(
         "demand",
         ("demand_kind", "demand_value"),
         "A demand, kind and value together: each option then carries its capacity and "
         "monthly bill. The value's range depends on its kind.",
-        {"oneOf": kinds},
+        # allOf of if/then rather than oneOf: generated clients then see one object (whose
+        # properties they send as query parameters), not a union they would send whole.
+        {"allOf": kinds},
     )
 
 

@@ -65,22 +65,25 @@ class OwnedTcoInputs(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     # The capex rule of _capex_usd_per_gpu, for the OpenAPI document (tco.api.openapi_schema):
     # exactly one of the two capex inputs, the per-server one with its GPU count.
     __schema_rules__: ClassVar[dict[str, Any]] = {
-        "oneOf": [
+        # (allOf of if/then/else, not oneOf: generated clients keep one model, not a union.)
+        "allOf": [
             {
-                "required": ["capex_usd_per_gpu"],
-                "properties": {
-                    "capex_usd_per_gpu": {"type": "number"},
-                    "capex_usd_per_server": {"type": "null"},
+                "if": {
+                    "required": ["capex_usd_per_server"],
+                    "properties": {"capex_usd_per_server": {"type": "number"}},
                 },
-            },
-            {
-                "required": ["capex_usd_per_server", "gpus_per_server"],
-                "properties": {
-                    "capex_usd_per_gpu": {"type": "null"},
-                    "capex_usd_per_server": {"type": "number"},
-                    "gpus_per_server": {"type": "integer"},
+                "then": {
+                    "required": ["gpus_per_server"],
+                    "properties": {
+                        "gpus_per_server": {"type": "integer"},
+                        "capex_usd_per_gpu": {"type": "null"},
+                    },
                 },
-            },
+                "else": {
+                    "required": ["capex_usd_per_gpu"],
+                    "properties": {"capex_usd_per_gpu": {"type": "number"}},
+                },
+            }
         ]
     }
 
