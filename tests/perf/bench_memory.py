@@ -77,8 +77,20 @@ def run() -> str:
         urls.append(database_url)
         return tco_serve_command(port, database_url)
 
-    os.environ["TCO_WRITE_BURST"] = "1000000"  # inherited by the server
-    os.environ["TCO_WRITE_RATE_PER_S"] = "1000000"
+    unthrottled = {"TCO_WRITE_BURST": "1000000", "TCO_WRITE_RATE_PER_S": "1000000"}
+    saved = {name: os.environ.get(name) for name in unthrottled}
+    os.environ.update(unthrottled)  # inherited by the server (and only by it: restored below)
+    try:
+        return _measure(command, urls)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
+
+
+def _measure(command: Any, urls: list[str]) -> str:
     rng = random.Random(7)
     rss: dict[str, float] = {}
     start = time.perf_counter()
