@@ -17,6 +17,7 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def run() -> str:
                 os.environ[name] = value
 
 
-def _measure(command: Any, urls: list[str]) -> str:
+def _measure(command: Callable[[int, str], list[str]], urls: list[str]) -> str:
     rng = random.Random(7)
     rss: dict[str, float] = {}
     start = time.perf_counter()
