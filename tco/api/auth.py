@@ -32,6 +32,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from tco.api.errors import ProblemException, problem_spec
+from tco.lru import LRU
 from tco.store import KeyInfo, Role, Store
 
 API_KEY_HEADER = "X-API-Key"
@@ -95,6 +96,9 @@ class AuthSettings(msgspec.Struct, kw_only=True, frozen=True):
             raise ValueError(f"invalid TCO_WRITE_BURST / TCO_WRITE_RATE_PER_S: {exc}") from None
 
 
+_MAX_BUCKETS = 10_000  # keys writing at once; far more than any deployment has
+
+
 class TokenBuckets:
     """One token bucket per key: ``burst`` writes at once, then ``refill_per_s`` a second."""
 
@@ -104,19 +108,22 @@ class TokenBuckets:
         self._burst = float(burst)
         self._refill_per_s = refill_per_s
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
+        # key -> (tokens, at). Bounded like every cache: a bucket evicted after going unused
+        # longest comes back full, which is what it is after burst / refill_per_s idle seconds
+        # (a minute by default) and at worst grants one burst early.
+        self._buckets: LRU[str, tuple[float, float]] = LRU(_MAX_BUCKETS)
         self._lock = threading.Lock()  # guards run on worker threads
 
     def take(self, key: str) -> float:
         """Take a token: 0.0 when granted, else the seconds until one will be available."""
         with self._lock:
             now = self._clock()
-            tokens, at = self._buckets.get(key, (self._burst, now))
+            tokens, at = self._buckets.get(key) or (self._burst, now)
             tokens = min(self._burst, tokens + (now - at) * self._refill_per_s)
             if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+                self._buckets.put(key, (tokens - 1.0, now))
                 return 0.0
-            self._buckets[key] = (tokens, now)
+            self._buckets.put(key, (tokens, now))
             return (1.0 - tokens) / self._refill_per_s
 
 

@@ -6,7 +6,10 @@ anything unexpected is a 500 problem whose detail leaks nothing (and is a bug to
 400 means the request breaks the OpenAPI document (type, range, pattern, unknown field); a
 request the document allows but the server cannot answer as asked (unknown model, fields that
 contradict each other, unparseable upload content) is a 422, or 404/409/412/428 where HTTP
-has a word for it. Schemathesis holds the API to this: schema-valid data must not get a 400.
+has a word for it. Rules between fields are stated in the document too (``oneOf``, query
+groups: tco.api.openapi_schema), so that no schema-valid request breaks one; breaking one is
+still answered as contradicting fields, 422. Schemathesis holds the API to this: schema-valid
+data must not get a 400, nor a 422 except where the answer depends on data (schemathesis.toml).
 """
 
 from __future__ import annotations
@@ -202,6 +205,9 @@ READ_PROBLEMS: dict[int, ResponseSpec] = {
         "Valid per this document but cannot be answered as asked (unknown model, workload or "
         "hardware, contradicting fields); `field` names it"
     ),
+    # Any request can meet the request-head limits (tco/api/limits.py; README, HTTP section).
+    414: problem_spec("URL over the length limit"),
+    431: problem_spec("Request headers over the count or size limit"),
     500: problem_spec("A bug in tco"),
 }
 # Operations that take a body can also meet the size limit.

@@ -7,8 +7,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import inspect
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,6 +30,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import Message, Scope
 
 from tco.api.errors import READ_PROBLEMS, ProblemException
+from tco.lru import LRU
 from tco.tabular import rows_to_csv
 
 CSV_MEDIA_TYPE = "text/csv"  # litestar appends "; charset=utf-8" to text/* types
@@ -253,25 +252,17 @@ def cached(
     return respond(request, rep, cache_control=cache_control, extra_headers=extra_headers)
 
 
-class RepresentationCache:
-    """A bounded LRU of encoded answers. Sound only for answers that are pure functions of their
-    key: callers put the dataset version and the pricing table's name and (immutable) version
-    in it, so a new benchmark run or price edit can never be served stale."""
+# Encoded answers weigh their body and, once a client asked for it, its gzip variant (at most
+# as long as the body, for the JSON and CSV answered here).
+def _representation_bytes(rep: Representation) -> int:
+    return 2 * len(rep.body)
 
-    def __init__(self, max_entries: int = 512) -> None:
-        self._entries: OrderedDict[Hashable, Representation] = OrderedDict()
-        self._max_entries = max_entries
-        self._lock = threading.Lock()
 
-    def get_or_make(self, key: Hashable, make: Callable[[], Representation]) -> Representation:
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None:
-                self._entries.move_to_end(key)
-                return hit
-        rep = make()  # outside the lock: two racing misses compute the same bytes, harmlessly
-        with self._lock:
-            self._entries[key] = rep
-            if len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-        return rep
+class RepresentationCache(LRU[Hashable, Representation]):
+    """A bounded LRU of encoded answers, by count and by bytes. Sound only for answers that are
+    pure functions of their key: callers put the dataset version and the pricing table's name
+    and (immutable) version in it, so a new benchmark run or price edit can never be served
+    stale."""
+
+    def __init__(self, max_entries: int = 512, max_bytes: int = 32 * 1024 * 1024) -> None:
+        super().__init__(max_entries, max_weight=max_bytes, weigh=_representation_bytes)

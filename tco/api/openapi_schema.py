@@ -16,16 +16,36 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from litestar.openapi.spec import Discriminator, OpenAPIFormat, OpenAPIType, Reference, Schema
+from litestar.enums import ParamType
+from litestar.openapi.spec import (
+    Discriminator,
+    OpenAPIFormat,
+    OpenAPIType,
+    Operation,
+    Parameter,
+    Reference,
+    Schema,
+)
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 
 # JSON Schema keyword -> litestar Schema attribute (not every camelCase one has an alias).
 _ATTRIBUTE = {f.name.replace("_", ""): f.name for f in dataclasses.fields(Schema)} | {
-    "not": "schema_not"
+    "not": "schema_not",
+    "if": "schema_if",
+    "else": "schema_else",
 }
 _SCHEMA_LISTS = {"anyOf", "allOf", "oneOf", "prefixItems"}
-_SCHEMAS = {"items", "additionalProperties", "not", "contains", "propertyNames"}
+_SCHEMAS = {
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+}
 
 
 def _named_types(root: type) -> list[type]:
@@ -126,4 +146,130 @@ class MsgspecStructSchemaPlugin(OpenAPISchemaPlugin):
         for key, value in own.items():  # properties, and additionalProperties: false, docstring
             if key not in ("title", "type", "required"):
                 setattr(schema, _ATTRIBUTE[key.lower()], _keyword(key, value, ref))
+        _set_keywords(schema, getattr(field_definition.type_, SCHEMA_RULES, {}), ref)
         return schema
+
+
+# ----------------------------------------------------------------- cross-field rules
+
+# A Struct may declare, as a class attribute, the JSON Schema keywords that state its
+# cross-field rules (``oneOf``, ``not``, ``dependentRequired``...): msgspec renders one field at a
+# time, so these are added to its component next to what msgspec derived from the fields.
+SCHEMA_RULES = "__schema_rules__"
+
+
+def _no_ref(name: str) -> Reference | Schema:
+    raise ValueError(f"a query group's rules refer to no component ({name})")
+
+
+def _set_keywords(schema: Schema, keywords: dict[str, Any], ref: Ref = _no_ref) -> None:
+    for key, value in keywords.items():
+        setattr(schema, _ATTRIBUTE[key.lower()], _keyword(key, value, ref))
+
+
+@dataclasses.dataclass(frozen=True)
+class QueryGroup:
+    """Query parameters that go together, documented as one exploded ``form`` object parameter.
+
+    OpenAPI states each query parameter on its own; a rule between them (``isl`` with ``osl``,
+    ``demand_value``'s range depending on ``demand_kind``) can only be stated on an object. An
+    object parameter with ``style: form, explode: true`` is sent as its properties, one query
+    parameter each: the wire is unchanged, the handler keeps its parameters, and the document
+    (hence generated clients and fuzzers) states the rule. The members are all or none.
+    """
+
+    name: str
+    members: tuple[str, ...]
+    description: str
+    rules: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def apply(self, parameters: list[Parameter | Reference]) -> list[Parameter | Reference]:
+        grouped = {
+            p.name: p
+            for p in parameters
+            if isinstance(p, Parameter) and p.param_in == "query" and p.name in self.members
+        }
+        if set(grouped) != set(self.members):
+            raise ValueError(f"{self.name}: no query parameters {set(self.members) - set(grouped)}")
+        properties = {n: _not_null(grouped[n].schema) for n in self.members}
+        schema = Schema(
+            type=OpenAPIType.OBJECT,
+            properties=properties,  # type: ignore[arg-type]
+            required=list(self.members),
+            additional_properties=False,
+            description=self.description,
+        )
+        _set_keywords(schema, self.rules)
+        group = Parameter(
+            name=self.name,
+            param_in=ParamType.QUERY,
+            required=False,
+            style="form",
+            explode=True,
+            description=self.description,
+            schema=schema,
+        )
+        position = next(i for i, p in enumerate(parameters) if p in grouped.values())
+        kept = [p for p in parameters if p not in grouped.values()]
+        return [*kept[:position], group, *kept[position:]]
+
+
+def _not_null(schema: Schema | Reference | None) -> Schema:
+    """A member's schema as an object property: present means a value (a query string cannot
+    send null), so the null alternative of an optional parameter is dropped, whichever way
+    litestar wrote it (``oneOf`` with a null schema, or a list of types and ``null`` in the enum)."""
+    if not isinstance(schema, Schema):
+        raise TypeError(f"query group member without an inline schema: {schema!r}")
+    merged = dataclasses.replace(schema)
+    if isinstance(merged.type, list):
+        types = [t for t in merged.type if t != OpenAPIType.NULL]
+        merged.type = types[0] if len(types) == 1 else types
+    if merged.enum is not None:
+        merged.enum = [v for v in merged.enum if v is not None]
+    alternatives = [
+        s for s in merged.one_of or [] if not (isinstance(s, Schema) and s.type == OpenAPIType.NULL)
+    ]
+    if merged.one_of is not None and len(alternatives) == 1 and isinstance(alternatives[0], Schema):
+        only = alternatives[0]
+        merged.one_of = None
+        merged.type = only.type
+        merged.format = merged.format or only.format
+        merged.enum = merged.enum or only.enum
+    return merged
+
+
+def grouped_query(base: type[Operation], *groups: QueryGroup) -> type[Operation]:
+    """An operation class (for a handler's ``operation_class``) that documents ``groups``."""
+
+    @dataclasses.dataclass
+    class Grouped(base):  # type: ignore[valid-type, misc]
+        def __post_init__(self) -> None:
+            parent = getattr(super(), "__post_init__", None)
+            if parent is not None:
+                parent()
+            operation: Operation = self
+            for group in groups:
+                operation.parameters = group.apply(list(operation.parameters or []))
+
+    Grouped.__name__ = Grouped.__qualname__ = f"{base.__name__}Grouped"
+    return Grouped
+
+
+def require_header(base: type[Operation], name: str) -> type[Operation]:
+    """An operation class documenting header ``name`` as required, while the handler still
+    declares it optional: the handler answers its absence itself (e.g. 428 for ``If-Match``,
+    where litestar's own check would say 400)."""
+
+    @dataclasses.dataclass
+    class Required(base):  # type: ignore[valid-type, misc]
+        def __post_init__(self) -> None:
+            parent = getattr(super(), "__post_init__", None)
+            if parent is not None:
+                parent()
+            operation: Operation = self
+            for p in operation.parameters or []:
+                if isinstance(p, Parameter) and p.param_in == "header" and p.name == name:
+                    p.required = True
+
+    Required.__name__ = Required.__qualname__ = f"{base.__name__}Requires{name.replace('-', '')}"
+    return Required

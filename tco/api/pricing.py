@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -59,6 +59,7 @@ from tco.api.http import (
     wants_csv,
     with_head,
 )
+from tco.api.openapi_schema import require_header
 from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
 from tco.domain.pricing import (
     MAX_USD_PER_GPU_HOUR,
@@ -110,6 +111,29 @@ _Description = Annotated[str, Meta(max_length=2000)]
 
 class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """One offer as written by a client (the Offer fields, each validated)."""
+
+    # _price's rule, for the OpenAPI document (tco.api.openapi_schema): a price, or (kind
+    # 'owned' only) the owned-TCO inputs it is computed from. A price equal to the computed one
+    # is also accepted beside the inputs (a table read as JSON writes back unchanged); the
+    # document asks to leave it out.
+    __schema_rules__: ClassVar[dict[str, Any]] = {
+        # (allOf of if/then/else, not oneOf: generated clients keep one model, not a union.)
+        "allOf": [
+            {
+                "if": {
+                    "required": ["owned_inputs"],
+                    "properties": {"owned_inputs": {"type": "object"}},
+                },
+                "then": {
+                    "properties": {"kind": {"const": "owned"}, "usd_per_gpu_hour": {"type": "null"}}
+                },
+                "else": {
+                    "required": ["usd_per_gpu_hour"],
+                    "properties": {"usd_per_gpu_hour": {"type": "number"}},
+                },
+            }
+        ]
+    }
 
     hardware: HardwareKey
     provider: _Label
@@ -625,7 +649,8 @@ IfMatch = Annotated[
         name="If-Match",
         # Documented, not enforced by litestar: expected_version names the problem (and bounds
         # the length; a maxLength here would make fuzzers send pattern-breaking strings). A
-        # header is a string or absent, never null.
+        # header is a string or absent, never null. Documented as required (require_header):
+        # litestar's own check would answer its absence with 400, not 428.
         schema_extra={"pattern": ETAG_PATTERN, "type": OpenAPIType.STRING, "one_of": None},
         description='ETag of the version the change is based on, as GET returned it (e.g. "acme-v3"); '
         "required: 428 without it, 412 when another write came first",
@@ -653,7 +678,8 @@ def _problems(*statuses: int) -> dict[int, ResponseSpec]:
         ),
         428: problem_spec("If-Match missing: writes must name the version they are based on"),
     }
-    return {status: described[status] for status in (*statuses, 500)}
+    # 414, 431 and 500 can answer any request (READ_PROBLEMS).
+    return {status: described[status] for status in (*statuses, 414, 431, 500)}
 
 
 READ_RESPONSES = {**_problems(400, 401, 403, 404), **NOT_MODIFIED}
@@ -832,7 +858,7 @@ def _create(request: Request[Any, Any, Any], store: StoreDep, payload: bytes) ->
     opt=requires(Role.EDITOR),
     security=API_KEY_SECURITY,
     dependencies={"documented_body": Provide(_documented_replace_body, sync_to_thread=False)},
-    operation_class=_CsvBodyOperation,
+    operation_class=require_header(_CsvBodyOperation, "If-Match"),
     responses=_problems(400, 401, 403, 404, 412, 413, 415, 422, 428, 429),
     response_headers=WRITE_HEADERS,
     request_max_body_size=PRICING_MAX_BODY_BYTES,
@@ -929,7 +955,7 @@ def _versioned_write_errors() -> Iterator[None]:
     operation_id="deletePricingTable",
     summary="Delete a table (its versions stay readable); needs an admin key and If-Match",
     opt=requires(Role.ADMIN),
-    operation_class=_NoContentOperation,
+    operation_class=require_header(_NoContentOperation, "If-Match"),
     security=API_KEY_SECURITY,
     responses=_problems(400, 401, 403, 404, 412, 428, 429),
     response_headers=[

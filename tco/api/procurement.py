@@ -14,6 +14,7 @@ from tco.api.convert import validation_problem
 from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, FieldError, ProblemException
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
+from tco.api.openapi_schema import QueryGroup, grouped_query
 from tco.domain.buildbuy import ApiPrice, api_usd_per_request
 from tco.domain.owned import OwnedTcoBreakdown, OwnedTcoInputs, owned_usd_per_gpu_hour
 
@@ -82,12 +83,21 @@ async def post_gpu_hour(request: Request[Any, Any, Any]) -> OwnedTcoAnswer:
     return OwnedTcoAnswer(inputs=data, breakdown=breakdown)
 
 
+# isl and osl go together: the document says so (an object of both), the handler checks it.
+_WORKLOAD = QueryGroup(
+    "workload",
+    ("isl", "osl"),
+    "isl and osl, both or neither: each entry then carries its cost per 1k such requests, "
+    "cheapest first",
+)
+
+
 @get(
     "/v1/api-prices",
     operation_id="listApiPrices",
     summary="Shipped API token prices (ids usable as api_price in a quote); CSV too",
     responses=CACHED_READ_RESPONSES,
-    operation_class=CsvOperation,
+    operation_class=grouped_query(CsvOperation, _WORKLOAD),
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["procurement"],
@@ -101,9 +111,12 @@ def list_api_prices(
     ] = None,
     isl: Annotated[
         int | None,
-        Parameter(ge=1, le=10_000_000, description="With osl: rank by cost per 1k requests"),
+        Parameter(ge=1, le=10_000_000, description="Input tokens per request (with osl)"),
     ] = None,
-    osl: Annotated[int | None, Parameter(ge=1, le=10_000_000)] = None,
+    osl: Annotated[
+        int | None,
+        Parameter(ge=1, le=10_000_000, description="Output tokens per request (with isl)"),
+    ] = None,
 ) -> Response[list[ApiPriceEntry]]:
     """Every entry keeps its provider, source and source date. With ``isl`` and ``osl`` each
     entry also carries its cost per 1000 requests, cheapest first."""

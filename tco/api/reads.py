@@ -31,6 +31,7 @@ from tco.api.http import (
     wants_csv,
     with_head,
 )
+from tco.api.openapi_schema import QueryGroup, grouped_query
 from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
@@ -39,9 +40,9 @@ from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
-# Encoded GET /v1/quotes answers: 256 entries of at most ~100 KB (a 3-target answer with every
-# alternative listed) bound it near 25 MB; a widget's single-target answers are far smaller.
-_QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256)
+# Encoded GET /v1/quotes answers: 256 entries, and 32 MB (a 3-target answer with every
+# alternative listed is ~100 KB; a widget's single-target answers are far smaller).
+_QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256, max_bytes=32 * 1024 * 1024)
 
 
 class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
@@ -150,6 +151,28 @@ def _demand_query(kind: str | None, value: float | None) -> Demand | None:
     return demand  # fmt: skip
 
 
+def _demand_group() -> QueryGroup:
+    """demand_kind and demand_value, documented together: the value's range per kind is the
+    Demand structs' own (one declaration; msgspec renders it), so the document and the
+    decoding in _demand_query agree on every value."""
+    refs, components = msgspec.json.schema_components([Demand], ref_template="{name}")
+    kinds = []
+    for member in refs[0]["anyOf"]:
+        schema = components[member["$ref"]]
+        value = {k: v for k, v in schema["properties"]["value"].items() if k != "title"}
+        kind = {"properties": {"demand_kind": {"const": schema["properties"]["kind"]["enum"][0]}}}
+        kinds.append({"if": kind, "then": {"properties": {"demand_value": value}}})
+    return QueryGroup(
+        "demand",
+        ("demand_kind", "demand_value"),
+        "A demand, kind and value together: each option then carries its capacity and "
+        "monthly bill. The value's range depends on its kind.",
+        # allOf of if/then rather than oneOf: generated clients then see one object (whose
+        # properties they send as query parameters), not a union they would send whole.
+        {"allOf": kinds},
+    )
+
+
 @post(
     "/v1/quotes",
     operation_id="createQuote",
@@ -174,7 +197,7 @@ def post_quote(
     operation_id="getQuote",
     summary="Quote for simple cases (cacheable; what the widget calls)",
     responses=CACHED_READ_RESPONSES,
-    operation_class=CsvOperation,
+    operation_class=grouped_query(CsvOperation, _demand_group()),
     response_headers=CACHE_HEADERS,
     sync_to_thread=False,
     tags=["quotes"],
@@ -217,15 +240,9 @@ def get_quote(
         ]
         | None
     ] = None,
+    # Its range is its kind's (the Demand structs', documented by _demand_group).
     demand_value: Annotated[
-        float | None,
-        Parameter(
-            gt=0,
-            le=1e15,
-            schema_extra={"exclusiveMinimum": 0},
-            description="The demand in its kind's unit (with demand_kind): each option then "
-            "carries its capacity and monthly bill",
-        ),
+        float | None, Parameter(description="The demand in its kind's unit")
     ] = None,
     api_price: Annotated[
         str | None,

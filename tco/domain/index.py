@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -20,6 +19,7 @@ import polars as pl
 
 from tco.domain.frontier import Curves
 from tco.domain.points import RECIPE_FIELDS, SERIES_FIELDS, recipe_key
+from tco.lru import LRU
 
 Pooling = Literal["recipe", "series"]
 Workload = tuple[str, int, int]  # (model, isl, osl)
@@ -191,8 +191,8 @@ class FrontierIndex:
         self.points = with_derived_columns(points)
         dates = self.points["date"].unique().sort()
         self._dates: list[dt.date] = dates.to_list()
-        self._cache: OrderedDict[tuple[dt.date | None, Pooling], dict[Workload, WorkloadIndex]] = (
-            OrderedDict()
+        self._cache: LRU[tuple[dt.date | None, Pooling], dict[Workload, WorkloadIndex]] = LRU(
+            _INDEX_CACHE_SIZE
         )
         self._lock = threading.Lock()
 
@@ -240,15 +240,13 @@ class FrontierIndex:
     ) -> dict[Workload, WorkloadIndex]:
         key = (self.effective_as_of(as_of), pooling)
         with self._lock:
+            # Built under the lock (unlike LRU.get_or_make): concurrent requests build it once.
             cached = self._cache.get(key)
             if cached is not None:
-                self._cache.move_to_end(key)
                 return cached
             view = self.as_of_view(key[0]) if key[0] is not None else self.points.clear()
             built = build_workload_indexes(view, pooling)
-            self._cache[key] = built
-            if len(self._cache) > _INDEX_CACHE_SIZE:
-                self._cache.popitem(last=False)
+            self._cache.put(key, built)
             return built
 
     def workload(

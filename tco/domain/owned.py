@@ -20,7 +20,7 @@ Pure scalar maths: no I/O, no numpy (one owned offer is a handful of numbers).
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
 import msgspec
 from msgspec import Meta
@@ -61,6 +61,31 @@ class OwnedTcoInputs(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
     """Inputs for one owned GPU. Give ``capex_usd_per_gpu``, or ``capex_usd_per_server`` together
     with ``gpus_per_server`` (servers are what vendors quote). Unknown fields are refused: most
     inputs have defaults, so a misspelt ``pue`` would otherwise silently price at PUE 1."""
+
+    # The capex rule of _capex_usd_per_gpu, for the OpenAPI document (tco.api.openapi_schema):
+    # exactly one of the two capex inputs, the per-server one with its GPU count.
+    __schema_rules__: ClassVar[dict[str, Any]] = {
+        # (allOf of if/then/else, not oneOf: generated clients keep one model, not a union.)
+        "allOf": [
+            {
+                "if": {
+                    "required": ["capex_usd_per_server"],
+                    "properties": {"capex_usd_per_server": {"type": "number"}},
+                },
+                "then": {
+                    "required": ["gpus_per_server"],
+                    "properties": {
+                        "gpus_per_server": {"type": "integer"},
+                        "capex_usd_per_gpu": {"type": "null"},
+                    },
+                },
+                "else": {
+                    "required": ["capex_usd_per_gpu"],
+                    "properties": {"capex_usd_per_gpu": {"type": "number"}},
+                },
+            }
+        ]
+    }
 
     capex_usd_per_gpu: _UsdCapex | None = None
     capex_usd_per_server: _UsdCapex | None = None

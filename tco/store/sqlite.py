@@ -50,6 +50,7 @@ from tco.domain.points import (
     points_frame,
 )
 from tco.domain.pricing import Offer, PricingTable
+from tco.lru import LRU
 from tco.store.base import (
     KEY_DISPLAY_CHARS,
     AuditEntry,
@@ -130,6 +131,17 @@ def database_path(url: str | Path) -> str:
     return text
 
 
+# The table caches hold at most this many tables and offers: ~10 versions of the largest table
+# (MAX_OFFERS = 2000 offers, ~0.7 KB each in memory), some 15 MB. Without the bound, a server
+# whose table is rewritten and read at every version grew by ~1.4 MB a write.
+_CACHED_TABLES = 256
+_CACHED_OFFERS = 20_000
+
+
+def _offer_weight(table: PricingTable) -> int:
+    return len(table.offers) + 1
+
+
 class SqliteStore(JobsMixin):
     """The default :class:`~tco.store.base.Store`. Use as a context manager or call close()."""
 
@@ -144,10 +156,14 @@ class SqliteStore(JobsMixin):
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._all_readers: list[sqlite3.Connection] = []
         self._closed = False
-        self._table_versions: dict[tuple[str, int], PricingTable] = {}  # immutable once written
-        self._latest_tables: dict[
-            str, tuple[int, PricingTable]
-        ] = {}  # name -> (data_version, table)
+        # Versions are immutable once written: (name, version) -> table.
+        self._table_versions: LRU[tuple[str, int], PricingTable] = LRU(
+            _CACHED_TABLES, max_weight=_CACHED_OFFERS, weigh=_offer_weight
+        )
+        # name -> (data_version when read, table): fresh while data_version is unchanged.
+        self._latest_tables: LRU[str, tuple[int, PricingTable]] = LRU(
+            _CACHED_TABLES, max_weight=_CACHED_OFFERS, weigh=lambda hit: _offer_weight(hit[1])
+        )
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
         self._writer = self._connect()
@@ -306,7 +322,7 @@ class SqliteStore(JobsMixin):
             if hit is not None and hit[0] == seen:
                 return hit[1]
             table = self._get_table(name, None)
-            self._latest_tables[name] = (seen, table)
+            self._latest_tables.put(name, (seen, table))
             return table
         return self._get_table(name, version)
 
@@ -331,7 +347,7 @@ class SqliteStore(JobsMixin):
             if cached is not None:
                 return cached
             table = self._read_version(conn, name, version)
-        self._table_versions[(name, version)] = table
+        self._table_versions.put((name, version), table)
         return table
 
     def _latest(self, conn: sqlite3.Connection, name: str) -> tuple[int, bool]:

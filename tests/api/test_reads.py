@@ -281,10 +281,11 @@ def test_get_quote_takes_a_demand_and_an_api_price_as_post_does(client: Client) 
 @pytest.mark.parametrize(
     ("query", "status", "field", "detail"),
     [
-        # The document states each parameter alone (400 when one breaks it) ...
-        ("&demand_kind=requests_per_s&demand_value=0", 400, "demand_value", ""),
+        # A kind the document does not list breaks the parameter itself (400) ...
         ("&demand_kind=users&demand_value=3", 400, "demand_kind", ""),
-        # ... not that they go together, nor each kind's unit and bounds (422).
+        # ... the rules between the two (together; the value's range is its kind's), stated by
+        # the document's ``demand`` group, are contradicting fields (422).
+        ("&demand_kind=requests_per_s&demand_value=0", 422, "demand_value", ">= 1e-06"),
         ("&demand_kind=requests_per_s", 422, "demand_value", "required with demand_kind"),
         ("&demand_value=3", 422, "demand_kind", "required with demand_value"),
         ("&demand_kind=concurrent_users&demand_value=10.5", 422, "demand_value", "Expected `int`"),

@@ -67,12 +67,16 @@ class Server:
 
 
 @contextmanager
-def running_server(database_url: str, log: Path, **env: str) -> Iterator[Server]:
-    """``tco serve`` on the database (no shipped benchmarks: faster start, pricing only)."""
+def running_server(
+    database_url: str, log: Path, *, shipped_data: bool = False, **env: str
+) -> Iterator[Server]:
+    """``tco serve`` on the database (by default without the shipped benchmarks: faster start,
+    pricing only)."""
     port = free_port()
+    shipped = [] if shipped_data else ["--no-shipped-data"]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [TCO, "serve", "--port", str(port), "--database", database_url, "--no-shipped-data"],
+            [TCO, "serve", "--port", str(port), "--database", database_url, *shipped],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
