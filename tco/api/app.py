@@ -21,6 +21,7 @@ from tco.api.auth import (
 )
 from tco.api.errors import EXCEPTION_HANDLERS
 from tco.api.http import options_with_allow
+from tco.api.openapi_docs import describe
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -87,6 +88,7 @@ def create_app(
         debug=False,
     )
     bind_options(app)
+    describe(app.openapi_schema)  # the words every operation and parameter is served with
     return app
 
 
