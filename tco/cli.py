@@ -1,4 +1,5 @@
-"""tco command line: serve | quote | compare | keys | import | openapi.
+"""tco command line: serve | quote | compare | keys | import | openapi, and the listings
+(models | hardware | tables | points | gpu-hour, in ``tco.cli_lists``).
 
 ``tco quote --format json`` prints exactly the body ``POST /v1/quotes`` returns for the same
 inputs: both encode ``Service.quote``'s answer with the same encoder.
@@ -129,9 +130,9 @@ def _print_compare(answer: CompareResponse, fmt: str) -> None:
     rows = compare_rows(answer)
     if _emit_machine_format(answer, lambda: rows, fmt):
         return
-    print(
-        f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}"
-    )
+    b, c = answer.baseline, answer.candidate
+    print(f"{answer.model} {answer.isl}/{answer.osl}: baseline {b.recipe.hardware} {b.recipe.label} {b.date} "
+          f"-> candidate {c.recipe.hardware} {c.recipe.label} {c.date}")  # fmt: skip
 
     def cell(value: object) -> str:
         return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
@@ -248,6 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tco.cli_admin import add_admin_commands
 
     add_admin_commands(sub)
+    from tco.cli_lists import add_list_commands
+
+    add_list_commands(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -305,6 +309,10 @@ def _run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         _print_compare(_service(args.database).compare(request), args.format)
         return 0
+    from tco.cli_lists import LIST_COMMANDS, run_list
+
+    if args.command in LIST_COMMANDS:
+        return run_list(args)
     from tco.cli_admin import run_admin
 
     return run_admin(args)
