@@ -27,7 +27,7 @@ export async function historyView(state) {
     h("p", { class: "muted" }, `What a quote as of each benchmark date answered, per hardware; priced throughout with ${answer.pricing_table} v${answer.pricing_version}, so a line moves only with the benchmarks. The first target of the controls is used.`),
     chart({ name: "history", title: `$/M tokens at ${answer.target_interactivity} tok/s/user over benchmark dates, per hardware (log $)`, series,
       x: { label: "benchmark date", time: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),
-    dataTable({ name: "history", caption: "History points", rows, columns: [
+    dataTable({ name: "history", caption: "History points", collapsed: true, rows, columns: [
       { key: "hardware", label: "Hardware", show: hw }, { key: "benchmark_date", label: "As of" },
       { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe" },
       { key: "method", label: "Read" }, { key: "measured_dates", label: "Measured" },

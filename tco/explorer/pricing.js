@@ -9,12 +9,22 @@ import { dataTable, gpuHour, hw } from "./table.js";
 const KEY_STORAGE = "tco-editor-key";
 const EDITABLE = ["usd_per_gpu_hour", "provider", "region", "source_date", "notes"];
 
-function diffList(summary) {
-  const item = (cls, sign, o) => h("li", { class: cls }, `${sign} ${hw(o.hardware)} ${o.provider} ${o.kind}${o.region ? ` ${o.region}` : ""}`);
-  return h("ul", { class: "diff" },
+const same = (a, b) => a.hardware === b.hardware && a.provider === b.provider && a.kind === b.kind && (a.region ?? null) === (b.region ?? null);
+
+// before/after: the offers of the previous and this version, to show a changed price
+function diffList(summary, before = [], after = []) {
+  const price = (offers, o) => offers.find((x) => same(x, o))?.usd_per_gpu_hour;
+  const item = (cls, sign, o) => {
+    const change = cls === "diff-changed" && price(before, o) !== price(after, o) ? `: ${gpuHour(price(before, o))} → ${gpuHour(price(after, o))}/GPU-hour` : "";
+    return h("li", { class: cls }, `${sign} ${hw(o.hardware)} ${o.provider} ${o.kind}${o.region ? ` ${o.region}` : ""}${change}`);
+  };
+  const list = h("ul", { class: "diff" },
     ...summary.added_offers.map((o) => item("diff-added", "+", o)),
     ...summary.removed_offers.map((o) => item("diff-removed", "−", o)),
     ...summary.changed_offers.map((o) => item("diff-changed", "~", o.offer ?? o)));
+  const words = `${summary.added} added, ${summary.removed} removed, ${summary.changed} changed, ${summary.unchanged} unchanged`;
+  // a first version adds every offer: the list then stays folded
+  return list.children.length > 12 ? h("details", {}, h("summary", {}, words), list) : h("div", {}, h("p", {}, words), list);
 }
 
 function versionItem(v, current, select) {
@@ -33,6 +43,9 @@ export async function pricingView(state, update) {
   const version = Number(state.table_version) || latest;
   const { body: table, etag } = await getWithEtag(`/v1/pricing/tables/${encodeURIComponent(name)}`, version === latest ? {} : { version });
   const shown = versions.find((v) => v.version === version);
+  const previous = version > 1 && shown?.summary.changed
+    ? (await getWithEtag(`/v1/pricing/tables/${encodeURIComponent(name)}`, { version: version - 1 }).catch(() => null))?.body.offers ?? []
+    : [];
   const tableList = h("ul", { class: "list", "aria-label": "Pricing tables" }, ...tables.map((t) =>
     h("li", {}, button(`${t.name} (v${t.version}, ${t.offer_count} offers)`, () => update({ table: t.name, table_version: "" }), { "aria-current": String(t.name === name), "data-table-name": t.name }))));
   const versionList = h("ul", { class: "list", "aria-label": "Versions" }, ...versions.map((v) => versionItem(v, version, (n) => update({ table: name, table_version: n === latest ? "" : String(n) }))));
@@ -49,7 +62,7 @@ export async function pricingView(state, update) {
     h("div", { class: "cols" },
       h("div", {}, h("h3", {}, "Tables"), tableList, h("h3", {}, "Versions"), versionList),
       h("div", {},
-        shown ? h("div", { class: "version-diff" }, h("h3", {}, `What version ${version} changed`), diffList(shown.summary)) : null,
+        shown ? h("div", { class: "version-diff" }, h("h3", {}, `What version ${version} changed`), diffList(shown.summary, previous, table.offers)) : null,
         h("h3", {}, `Offers (${table.offers.length})`),
         dataTable({ name: `pricing-${name}-v${version}`, caption: `${name} v${version}`, rows, columns, csvColumns: Object.keys(table.offers[0] ?? { hardware: "" }) }),
         editor)),
@@ -66,13 +79,14 @@ function renderEditor(root, ctx) {
     sessionStorage.setItem(KEY_STORAGE, key.value.trim());
     openEditor(root, ctx, message);
   }, { id: "edit-offers" });
-  root.replaceChildren(h("h3", {}, "Edit"),
+  root.replaceChildren(...[h("h3", {}, "Edit"),
     h("div", { class: "keybox" }, h("label", { for: "editor-key" }, "Editor key (kept for this tab only)"), key, start),
     ctx.version !== ctx.latest ? h("p", { class: "muted" }, `Editing starts from version ${ctx.version}; saving it makes a new latest version.`) : null,
-    message);
+    message].filter(Boolean));
 }
 
 function openEditor(root, ctx, message) {
+  root.parentElement.querySelector(".table-block")?.setAttribute("hidden", ""); // the form replaces it
   const drafts = ctx.offers.map((o) => ({ ...o }));
   const body = h("tbody");
   drafts.forEach((o, i) => {

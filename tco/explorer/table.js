@@ -4,7 +4,9 @@ import { downloadCsv } from "./export.js";
 import { button } from "./chart.js";
 
 // columns: [{key, label, num?, show?(value,row)}]; rows: objects keyed by column key
-export function dataTable({ name, caption, columns, rows, rowClass = () => null, groupBy = null, csvColumns = null }) {
+// collapsed: the rows behind a <details> (a chart's points: the chart is the view, the table its
+// accessible and exportable form).
+export function dataTable({ name, caption, columns, rows, rowClass = () => null, groupBy = null, csvColumns = null, collapsed = false }) {
   const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)));
   const body = h("tbody");
   let group = null;
@@ -17,8 +19,9 @@ export function dataTable({ name, caption, columns, rows, rowClass = () => null,
       ...columns.map((c) => h("td", { class: c.num ? "num" : null }, c.show ? c.show(row[c.key], row) : String(row[c.key] ?? "")))));
   }
   const table = h("table", { "data-table": name }, h("caption", { class: "muted" }, caption), h("thead", {}, head), body);
+  const wrap = h("div", { class: "table-wrap" }, table);
   return h("div", { class: "table-block" },
-    h("div", { class: "table-wrap" }, table),
+    collapsed ? h("details", {}, h("summary", {}, `${caption}: ${rows.length} rows as a table`), wrap) : wrap,
     h("div", { class: "toolbar" }, button("Download CSV", () => downloadCsv(csvColumns ?? columns.map((c) => c.key), rows, name), { "data-export": "csv" })));
 }
 

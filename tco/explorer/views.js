@@ -37,7 +37,7 @@ export async function frontiersView(state) {
     h("p", { class: "muted" }, `${frontiers.length} frontiers (one per ${what}), ${rows.length} measured frontier points; benchmarks as of ${answer.benchmark_as_of ?? "–"}, dataset ${answer.dataset_version}. Hover or focus a point for its recipe, date and source.`),
     chart({ name: "frontiers", title: `Total tok/s per GPU against tok/s/user, per ${what} (log throughput)`, series,
       x: { label: "interactivity, tok/s/user" }, y: { label: "throughput, tok/s/GPU", log: true } }),
-    dataTable({ name: "frontiers", caption: "Frontier points", rows, columns: [
+    dataTable({ name: "frontiers", caption: "Frontier points", collapsed: true, rows, columns: [
       { key: "hardware", label: "Hardware", show: hw }, { key: "recipe", label: "Recipe" },
       { key: "interactivity_tok_s_user", label: "tok/s/user", num: true, show: (v) => num(v) },
       { key: "tput_tok_s_gpu", label: "tok/s/GPU", num: true, show: (v) => num(v) },
@@ -66,7 +66,7 @@ export async function costView(state) {
     h("p", { class: "muted" }, `Best recipe and offer at each point. Pricing ${answer.pricing_table} v${answer.pricing_version}, utilization ${Math.round(answer.utilization * 100)}%, ${answer.interpolation} interpolation; benchmarks as of ${answer.benchmark_as_of ?? "–"}.${target ? ` Dashed line: target ${target} tok/s/user.` : ""}`),
     chart({ name: "cost", title: `$/M ${answer.token_basis} tokens against tok/s/user per hardware (log scales)`, series, marker: target,
       x: { label: "interactivity, tok/s/user", log: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),
-    dataTable({ name: "cost-curves", caption: "Curve points", rows, columns: [
+    dataTable({ name: "cost-curves", caption: "Curve points", collapsed: true, rows, columns: [
       { key: "hardware", label: "Hardware", show: hw }, { key: "interactivity_tok_s_user", label: "tok/s/user", num: true, show: (v) => num(v) },
       { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe" },
       { key: "offer_provider", label: "Offer" }, { key: "usd_per_gpu_hour", label: "$/GPU-hour", num: true, show: gpuHour },

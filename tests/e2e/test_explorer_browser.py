@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.e2e.explorer_support import Server, open_view, series_counts, tco_server, wait_ready
-from tests.e2e.harness import RECORDER, screenshot
+from tests.e2e.harness import OUTPUT, RECORDER, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -212,7 +212,8 @@ def test_two_edits_from_one_version_save_one_and_show_the_other_as_a_conflict(
     second.click("#open-latest")
     wait_ready(second)
     assert second.locator("[data-version='2']").count() == 1
-    assert "~" in second.locator(".version-diff").inner_text()
+    diff = second.locator(".version-diff").inner_text()
+    assert "1 changed" in diff and "$2.35 → $2.11/GPU-hour" in diff
     screenshot(second, "explorer-pricing")
     for page in pages:
         assert page.evaluate("window.__violations") == []
@@ -225,5 +226,15 @@ def test_readable_on_a_phone(browser: Browser, server: Server) -> None:
     page = context.new_page()
     open_view(page, server.origin, f"view=cost&{KIMI}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    screenshot(page, "explorer-phone")
+    # nothing sticks out of the screen (wide tables scroll inside their own box)
+    widest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('#controls *, #tabs *, figure svg')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    assert widest <= page.evaluate("window.innerWidth") + 1
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "explorer-phone.png"))  # the first screen a phone shows
+    page.locator("#tab-cheapest").click()
+    wait_ready(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     context.close()
