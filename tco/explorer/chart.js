@@ -89,7 +89,7 @@ export function chart({ name, title, series, x, y, marker = null, empty = "Nothi
       group.append(s("path", { d, fill: "none", stroke: se.colour, "stroke-width": 2, "stroke-dasharray": se.dash, "stroke-linejoin": "round", opacity: 0.9 }));
     }
     for (const p of se.points) {
-      const dot = s("circle", { class: "pt", cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: se.dotRadius ?? 3.5, fill: se.colour, stroke: "#fff", "stroke-width": 1, tabindex: "0", "aria-label": p.tip.join("; ") });
+      const dot = s("circle", { class: "pt", cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: se.dotRadius ?? 3.5, fill: se.hollow ? "#fff" : se.colour, stroke: se.hollow ? se.colour : "#fff", "stroke-width": se.hollow ? 1.2 : 1, tabindex: "0", "aria-label": p.tip.join("; ") });
       const show = () => {
         tip.replaceChildren(...p.tip.flatMap((line, j) => (j ? [h("br"), line] : [line])));
         tip.hidden = false;

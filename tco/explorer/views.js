@@ -11,6 +11,17 @@ function keep(state, hardware, framework) {
   return (!hws.length || hws.includes(hardware)) && (!fws.length || framework == null || fws.includes(framework));
 }
 
+// The as-of view of the workload's measured points (every page of GET /v1/points).
+async function measuredPoints(state, asOf) {
+  if (!asOf) return [];
+  const { isl, osl } = workloadParts(state);
+  const query = { model: state.model, isl, osl, as_of: asOf, limit: "1000" };
+  const first = await getJson("/v1/points", query);
+  const pages = [first];
+  for (let offset = 1000; offset < first.total && offset < 20_000; offset += 1000) pages.push(await getJson("/v1/points", { ...query, offset }));
+  return pages.flatMap((p) => p.points);
+}
+
 export async function frontiersView(state) {
   const { isl, osl } = workloadParts(state);
   const answer = await getJson("/v1/frontiers", { model: state.model, isl, osl, as_of: state.as_of, pooling: state.pooling });
@@ -27,6 +38,17 @@ export async function frontiersView(state) {
       })),
     };
   });
+  // The measured points the frontiers dominate (the same as-of view), drawn hollow and grey.
+  const knotKeys = new Set(frontiers.flatMap((f) => f.knots.map((k) => `${k.interactivity}|${k.tput_per_gpu}|${k.conc}|${k.date}`)));
+  const labels = new Map(answer.frontiers.map((f) => [f.curve_id, f.label]));
+  const dominated = (await measuredPoints(state, answer.benchmark_as_of)).filter((p) =>
+    keep(state, p.hardware, p.framework) && !knotKeys.has(`${p.interactivity}|${p.tput_per_gpu}|${p.conc}|${p.date}`));
+  if (dominated.length) {
+    series.push({ id: "dominated", name: "measured, below a frontier", colour: "#8c959f", hollow: true, line: false, dotRadius: 3,
+      points: dominated.map((p) => ({ x: p.interactivity, y: p.tput_per_gpu,
+        tip: [`${hw(p.hardware)} ${labels.get(p.recipe_id) ?? `${p.framework} ${p.precision} TP${p.tp ?? "?"}`} (dominated)`,
+          `${num(p.interactivity)} tok/s/user, ${num(p.tput_per_gpu)} tok/s/GPU, concurrency ${p.conc}`, `measured ${p.date}`, `source: ${p.source}`] })) });
+  }
   const what = state.pooling === "series" ? "series" : "recipe";
   const rows = frontiers.flatMap((f) => f.knots.map((k) => ({
     hardware: f.hardware, recipe: f.label, curve_id: f.curve_id, gpus_per_replica: f.gpus_per_replica,
@@ -34,7 +56,7 @@ export async function frontiersView(state) {
   })));
   return [
     h("h2", {}, `Throughput per GPU against interactivity: ${answer.model} ${answer.isl}/${answer.osl}`),
-    h("p", { class: "muted" }, `${frontiers.length} frontiers (one per ${what}), ${rows.length} measured frontier points; benchmarks as of ${answer.benchmark_as_of ?? "–"}, dataset ${answer.dataset_version}. Hover or focus a point for its recipe, date and source.`),
+    h("p", { class: "muted" }, `${frontiers.length} frontiers (one per ${what}), ${rows.length} measured frontier points and ${dominated.length} below a frontier (hollow); benchmarks as of ${answer.benchmark_as_of ?? "–"}, dataset ${answer.dataset_version}. Hover or focus a point for its recipe, date and source.`),
     chart({ name: "frontiers", title: `Total tok/s per GPU against tok/s/user, per ${what} (log throughput)`, series,
       x: { label: "interactivity, tok/s/user" }, y: { label: "throughput, tok/s/GPU", log: true } }),
     dataTable({ name: "frontiers", caption: "Frontier points", collapsed: true, rows, columns: [

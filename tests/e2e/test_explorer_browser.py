@@ -52,6 +52,14 @@ def test_frontier_chart_draws_every_recipe_and_its_measured_points(
     assert knot["date"] in tip.inner_text()
     assert "source:" in tip.inner_text()
     screenshot(page, "explorer-frontiers")
+    # DeepSeek-R1 8k/1k: every measured point of the as-of view is drawn, the dominated ones
+    # as one more (hollow) series
+    answer = server.get("/v1/frontiers", model="dsr1", isl=8192, osl=1024)
+    open_view(page, server.origin, "model=dsr1&workload=8192%2F1024")
+    counts = series_counts(page, "frontiers")
+    assert counts[:-1] == [len(f["knots"]) for f in answer["frontiers"]]
+    assert counts[-1] == sum(f["dominated"] for f in answer["frontiers"]) > 0
+    assert sum(counts) == sum(f["points"] for f in answer["frontiers"])
     no_violations(page)
 
 
