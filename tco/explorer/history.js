@@ -29,7 +29,7 @@ export async function historyView(state) {
       x: { label: "benchmark date", time: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),
     dataTable({ name: "history", caption: "History points", collapsed: true, rows, columns: [
       { key: "hardware", label: "Hardware", show: hw }, { key: "benchmark_date", label: "As of" },
-      { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe" },
+      { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe", wide: true },
       { key: "method", label: "Read" }, { key: "measured_dates", label: "Measured" },
     ] }),
   ];

@@ -31,7 +31,7 @@ function checks(fieldset, values, chosen, name) {
 
 async function fillPricingVersions() {
   const select = $("f-pricing-version");
-  const versions = await getJson(`/v1/pricing/tables/${encodeURIComponent(state.pricing)}/versions`).catch(() => []);
+  const versions = await getJson(`/v1/pricing/tables/${encodeURIComponent(state.pricing)}/versions`, {}, { fresh: true }).catch(() => []);
   options(select, [["", "latest"], ...versions.map((v) => [String(v.version), `v${v.version}`])], state.pricing_version);
 }
 

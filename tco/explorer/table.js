@@ -7,7 +7,7 @@ import { button } from "./chart.js";
 // collapsed: the rows behind a <details> (a chart's points: the chart is the view, the table its
 // accessible and exportable form).
 export function dataTable({ name, caption, columns, rows, rowClass = () => null, groupBy = null, csvColumns = null, collapsed = false }) {
-  const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : null }, c.label)));
+  const head = h("tr", {}, ...columns.map((c) => h("th", { scope: "col", class: c.num ? "num" : c.wide ? "wide" : null }, c.label)));
   const body = h("tbody");
   let group = null;
   for (const row of rows) {
@@ -16,7 +16,7 @@ export function dataTable({ name, caption, columns, rows, rowClass = () => null,
       body.append(h("tr", { class: "target-row" }, h("th", { colspan: String(columns.length), scope: "rowgroup" }, group)));
     }
     body.append(h("tr", { class: rowClass(row), "data-row": "" },
-      ...columns.map((c) => h("td", { class: c.num ? "num" : null }, c.show ? c.show(row[c.key], row) : String(row[c.key] ?? "")))));
+      ...columns.map((c) => h("td", { class: c.num ? "num" : c.wide ? "wide" : null }, c.show ? c.show(row[c.key], row) : String(row[c.key] ?? "")))));
   }
   const table = h("table", { "data-table": name }, h("caption", { class: "muted" }, caption), h("thead", {}, head), body);
   const wrap = h("div", { class: "table-wrap" }, table);

@@ -60,7 +60,7 @@ export async function frontiersView(state) {
     chart({ name: "frontiers", title: `Total tok/s per GPU against tok/s/user, per ${what} (log throughput)`, series,
       x: { label: "interactivity, tok/s/user" }, y: { label: "throughput, tok/s/GPU", log: true } }),
     dataTable({ name: "frontiers", caption: "Frontier points", collapsed: true, rows, columns: [
-      { key: "hardware", label: "Hardware", show: hw }, { key: "recipe", label: "Recipe" },
+      { key: "hardware", label: "Hardware", show: hw }, { key: "recipe", label: "Recipe", wide: true },
       { key: "interactivity_tok_s_user", label: "tok/s/user", num: true, show: (v) => num(v) },
       { key: "tput_tok_s_gpu", label: "tok/s/GPU", num: true, show: (v) => num(v) },
       { key: "conc", label: "Concurrency", num: true }, { key: "date", label: "Measured" },
@@ -90,7 +90,7 @@ export async function costView(state) {
       x: { label: "interactivity, tok/s/user", log: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),
     dataTable({ name: "cost-curves", caption: "Curve points", collapsed: true, rows, columns: [
       { key: "hardware", label: "Hardware", show: hw }, { key: "interactivity_tok_s_user", label: "tok/s/user", num: true, show: (v) => num(v) },
-      { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe" },
+      { key: "usd_per_million_tokens", label: "$/M tokens", num: true, show: usd }, { key: "recipe", label: "Recipe", wide: true },
       { key: "offer_provider", label: "Offer" }, { key: "usd_per_gpu_hour", label: "$/GPU-hour", num: true, show: gpuHour },
     ] }),
   ];
@@ -111,7 +111,7 @@ export async function cheapestView(state) {
     measured: [...new Set(o.operating_point.knots.map((k) => k.date))].sort().join(" "),
   })));
   const columns = [
-    { key: "rank", label: "#", num: true }, { key: "hardware", label: "Hardware", show: hw }, { key: "recipe", label: "Recipe" },
+    { key: "rank", label: "#", num: true }, { key: "hardware", label: "Hardware", show: hw }, { key: "recipe", label: "Recipe", wide: true },
     { key: "offer", label: "Offer" }, { key: "usd_per_gpu_hour", label: "$/GPU-hour", num: true, show: gpuHour },
     { key: "usd_per_million_tokens", label: `$/M ${a.token_basis} tokens`, num: true, show: usd },
     { key: "ratio_to_cheapest", label: "vs cheapest", num: true, show: ratio },
@@ -120,14 +120,21 @@ export async function cheapestView(state) {
     { key: "measured", label: "Measured" },
   ];
   if (a.demand) {
-    columns.push({ key: "gpus", label: "GPUs", num: true, show: (v, r) => (v == null ? r.capacity_note || "–" : `${v} (${r.replicas} replicas)`) },
-      { key: "usd_per_month", label: "$/month", num: true, show: usdWhole });
+    // next to the price: what the demand costs a month and takes
+    columns.splice(6, 0, { key: "usd_per_month", label: "$/month", num: true, show: usdWhole },
+      { key: "gpus", label: "GPUs (replicas)", num: true, show: (v, r) => (v == null ? r.capacity_note || "–" : `${v} (${r.replicas})`) });
   }
   const unreachable = answer.targets.filter((t) => !t.options.length).map((t) => t.target_interactivity);
+  // Whole replicas can make another option the cheapest bill for this demand.
+  const bills = answer.targets.filter((t) => t.cheapest_for_demand?.capacity).map((t) => {
+    const o = t.cheapest_for_demand;
+    return h("li", { "data-lowest-bill": String(t.target_interactivity) }, `At ${t.target_interactivity} tok/s/user: ${hw(o.hardware)} ${o.recipe.label}, ${usdWhole(o.capacity.usd_per_month)}/month for ${o.capacity.gpus} GPUs (${o.offer.provider}).`);
+  });
   return [
     h("h2", {}, `Cheapest option per target: ${a.model} ${a.isl}/${a.osl}`),
     h("p", { class: "muted" }, `Ranked (recipe, offer) options per target, cheapest first. Pricing ${a.pricing_table} v${a.pricing_version}, ${a.token_basis} tokens, utilization ${Math.round(a.utilization * 100)}%, ${a.interpolation}; benchmarks as of ${a.benchmark_as_of ?? "–"}, dataset ${a.dataset_version}${a.demand ? `; demand ${num(a.demand.value)} ${a.demand.kind.replace(/_/g, " ")}` : ""}.`),
     ...(unreachable.length ? [h("p", { class: "problem" }, `No priced option reaches ${unreachable.join(", ")} tok/s/user.`)] : []),
+    ...(bills.length ? [h("h3", {}, "Lowest monthly bill for this demand"), h("ul", {}, ...bills)] : []),
     dataTable({ name: "cheapest", caption: "Cheapest and ranked alternatives per target", rows, columns,
       csvColumns: rows.length ? Object.keys(rows[0]) : ["target_tok_s_user"],
       rowClass: (r) => (r.rank === 1 ? "cheapest" : null), groupBy: (r) => `Target ${r.target_tok_s_user} tok/s/user` }),
