@@ -89,7 +89,7 @@ export function chart({ name, title, series, x, y, marker = null, empty = "Nothi
       group.append(s("path", { d, fill: "none", stroke: se.colour, "stroke-width": 2, "stroke-dasharray": se.dash, "stroke-linejoin": "round", opacity: 0.9 }));
     }
     for (const p of se.points) {
-      const dot = s("circle", { class: "pt", cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: se.dotRadius ?? 3.5, fill: se.hollow ? "#fff" : se.colour, stroke: se.hollow ? se.colour : "#fff", "stroke-width": se.hollow ? 1.2 : 1, tabindex: "0", "aria-label": p.tip.join("; ") });
+      const dot = s("circle", { class: "pt", cx: px(p.x).toFixed(1), cy: py(p.y).toFixed(1), r: se.dotRadius ?? 3.5, fill: se.hollow ? "#fff" : se.colour, stroke: se.hollow ? se.colour : "#fff", "stroke-width": se.hollow ? 1.2 : 1, "aria-label": p.tip.join("; ") });
       const show = () => {
         tip.replaceChildren(...p.tip.flatMap((line, j) => (j ? [h("br"), line] : [line])));
         tip.hidden = false;
@@ -108,6 +108,27 @@ export function chart({ name, title, series, x, y, marker = null, empty = "Nothi
     const swatch = h("span", { class: se.dash ? "swatch dashed" : "swatch", "aria-hidden": "true" });
     swatch.style.color = se.colour; // CSSOM, allowed under style-src 'self'
     legend.append(h("li", {}, swatch, se.name));
+  });
+  // One tab stop per chart: arrow keys move between points (left/right within a series,
+  // up/down between series), so a keyboard reaches every point without tabbing through all.
+  const dots = [...svg.querySelectorAll("circle.pt")];
+  dots.forEach((d, i) => d.setAttribute("tabindex", i ? "-1" : "0"));
+  svg.addEventListener("keydown", (event) => {
+    const at = dots.indexOf(document.activeElement);
+    if (at < 0) return;
+    const groups = [...svg.querySelectorAll("g[data-series]")].map((g) => [...g.querySelectorAll("circle.pt")]).filter((g) => g.length);
+    const gi = groups.findIndex((g) => g.includes(dots[at]));
+    const moves = {
+      ArrowRight: () => dots[Math.min(at + 1, dots.length - 1)], ArrowLeft: () => dots[Math.max(at - 1, 0)],
+      ArrowDown: () => groups[Math.min(gi + 1, groups.length - 1)][0], ArrowUp: () => groups[Math.max(gi - 1, 0)][0],
+      Home: () => groups[gi][0], End: () => groups[gi][groups[gi].length - 1],
+    };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    const next = moves[event.key]();
+    dots[at].setAttribute("tabindex", "-1");
+    next.setAttribute("tabindex", "0");
+    next.focus();
   });
   const slug = name;
   const toolbar = h("div", { class: "toolbar" },

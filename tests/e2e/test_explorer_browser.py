@@ -52,6 +52,12 @@ def test_frontier_chart_draws_every_recipe_and_its_measured_points(
     assert knot["date"] in tip.inner_text()
     assert "source:" in tip.inner_text()
     screenshot(page, "explorer-frontiers")
+    # keyboard: one tab stop per chart, arrow keys walk the points
+    assert page.locator("figure[data-chart=frontiers] circle.pt[tabindex='0']").count() == 1
+    dot.focus()
+    page.keyboard.press("ArrowRight")
+    second = answer["frontiers"][0]["knots"][1]
+    assert f"concurrency {second['conc']}" in tip.inner_text()
     # DeepSeek-R1 8k/1k: every measured point of the as-of view is drawn, the dominated ones
     # as one more (hollow) series
     answer = server.get("/v1/frontiers", model="dsr1", isl=8192, osl=1024)
