@@ -11,6 +11,11 @@ export class ApiError extends Error {
 
 const cache = new Map(); // GET url -> promise of body; answers are pure functions of the URL
 
+// After a write every cached answer may be stale (a quote priced with the latest table).
+export function forget() {
+  cache.clear();
+}
+
 export function url(path, params = {}) {
   const u = new URL(path, window.location.origin);
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") u.searchParams.set(k, String(v));

@@ -2,7 +2,7 @@
 // key (typed by the user, kept in sessionStorage only) edit offers and save with If-Match, so
 // a table changed by someone else since it was loaded shows the conflict and keeps the edits.
 import { h } from "/widget.js";
-import { getJson, getWithEtag, send } from "./api.js";
+import { forget, getJson, getWithEtag, send } from "./api.js";
 import { button } from "./chart.js";
 import { dataTable, gpuHour, hw } from "./table.js";
 
@@ -117,6 +117,7 @@ async function saveEdits(ctx, drafts, message, save) {
   });
   save.disabled = false;
   if (answer.ok) {
+    forget();
     message.className = "saved";
     message.replaceChildren(h("strong", {}, `Saved: ${ctx.name} version ${answer.body.version}. `),
       button("Show it", () => ctx.update({ table: ctx.name, table_version: "" })));
