@@ -68,7 +68,7 @@ export async function pricingView(state, update) {
         editor)),
   ];
   renderEditor(editor, { name, version, latest, etag, offers: table.offers, update });
-  return parts;
+  return [h("div", { class: "pricing" }, ...parts)];
 }
 
 function renderEditor(root, ctx) {
