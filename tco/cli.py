@@ -1,4 +1,5 @@
-"""tco command line: serve | quote | compare | keys | import | sync | changes | openapi.
+"""tco command line: serve | quote | compare | keys | import | sync | changes | openapi, and the
+listings (models | hardware | tables | points | gpu-hour, in ``tco.cli_lists``).
 
 ``tco quote --format json`` prints exactly the body ``POST /v1/quotes`` returns for the same
 inputs: both encode ``Service.quote``'s answer with the same encoder.
@@ -136,9 +137,9 @@ def _print_compare(answer: CompareResponse, fmt: str) -> None:
     rows = compare_rows(answer)
     if _emit_machine_format(answer, lambda: rows, fmt):
         return
-    print(
-        f"{answer.model} {answer.isl}/{answer.osl}: {answer.baseline.recipe.label} {answer.baseline.date} -> {answer.candidate.date}"
-    )
+    b, c = answer.baseline, answer.candidate
+    print(f"{answer.model} {answer.isl}/{answer.osl}: baseline {b.recipe.hardware} {b.recipe.label} {b.date} "
+          f"-> candidate {c.recipe.hardware} {c.recipe.label} {c.date}")  # fmt: skip
 
     def cell(value: object) -> str:
         return "-" if value is None else f"{value:.2f}" if isinstance(value, float) else str(value)
@@ -375,6 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     from tco.cli_admin import add_admin_commands
 
     add_admin_commands(sub)
+    from tco.cli_lists import add_list_commands
+
+    add_list_commands(sub)
     from tco.cli_sync import add_sync_commands
 
     add_sync_commands(sub)
@@ -465,6 +469,10 @@ def _run(args: argparse.Namespace) -> int:
         from tco.cli_sync import run_changes_command
 
         return run_changes_command(args)
+    from tco.cli_lists import LIST_COMMANDS, run_list
+
+    if args.command in LIST_COMMANDS:
+        return run_list(args)
     from tco.cli_admin import run_admin
 
     return run_admin(args)

@@ -23,6 +23,7 @@ from tco.api.auth import (
 from tco.api.errors import EXCEPTION_HANDLERS
 from tco.api.http import options_with_allow, security_headers
 from tco.api.limits import check_json_body, guard
+from tco.api.openapi_docs import describe
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import frame_guard
@@ -92,6 +93,7 @@ def create_app(
     )
     bind_options(app)
     guard(app)  # request-head limits before anything else; CORS refusals as problems
+    describe(app.openapi_schema)  # the words every operation and parameter is served with
     return app
 
 

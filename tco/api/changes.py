@@ -125,6 +125,10 @@ async def get_changes(
     tags=["ops"],
 )
 async def get_sync(request: Request[Any, Any, Any], service: ServiceDep) -> Response[SyncState]:
+    """The last 10 syncs (source, start and end times, rows seen, added, duplicate and
+    rejected, with reasons, the dataset version they made, or the error), the time of the last
+    successful one, and the schedule of `tco serve --sync` (absent: this server does not sync
+    by itself)."""
     live = _live(service)
 
     def read() -> SyncState:

@@ -6,6 +6,7 @@ from typing import Any
 
 from tco.api.changes import CHANGES_HANDLERS
 from tco.api.docs import DOCS_HANDLERS
+from tco.api.explorer import EXPLORER_HANDLERS
 from tco.api.history import HISTORY_HANDLERS
 from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
 from tco.api.procurement import PROCUREMENT_HANDLERS
@@ -23,4 +24,5 @@ ROUTE_HANDLERS: list[Any] = [
     *PROCUREMENT_HANDLERS,
     *DOCS_HANDLERS,
     *WIDGET_HANDLERS,
+    *EXPLORER_HANDLERS,
 ]

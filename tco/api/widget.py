@@ -8,10 +8,7 @@ policy. Pages carry a strict CSP: their few inline blocks are allowed by hash, n
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
-import re
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,6 +19,7 @@ from litestar.params import Parameter
 from litestar.types import Message, Scope
 
 from tco.api.http import _matches, strong_etag
+from tco.api.static import page_csp
 
 WIDGET_DIR = Path(__file__).resolve().parent.parent / "widget"
 JS_MEDIA_TYPE = "text/javascript"  # RFC 9239; litestar adds the utf-8 charset
@@ -45,31 +43,6 @@ async def frame_guard(message: Message, scope: Scope) -> None:
         headers["Content-Security-Policy"] = DENY_FRAMING
     if "frame-ancestors *" not in headers["content-security-policy"]:
         headers["X-Frame-Options"] = "DENY"
-
-
-def page_csp(page: str, *, frame_ancestors: str, frame_src: str | None = None) -> str:
-    """A strict policy for one of our pages: scripts, styles and requests from tco only, plus
-    the page's own inline blocks by hash."""
-
-    def hashes(tag: str) -> str:
-        bodies = re.findall(rf"<{tag}(?: type=\"module\")?>(.*?)</{tag}>", page, re.DOTALL)
-        return " ".join(
-            f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'"
-            for b in bodies
-        )
-
-    directives = [
-        "default-src 'none'",
-        f"script-src 'self' {hashes('script')}",
-        f"style-src 'self' {hashes('style')}",
-        "connect-src 'self'",
-        "img-src 'self'",
-        *([f"frame-src {frame_src}"] if frame_src else []),
-        "base-uri 'none'",
-        "form-action 'none'",
-        f"frame-ancestors {frame_ancestors}",
-    ]
-    return "; ".join(directives)
 
 
 @cache

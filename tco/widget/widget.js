@@ -522,4 +522,5 @@ function logTicks(lo, hi, mantissas = [1, 2, 5]) {
 }
 
 if (!customElements.get("tco-cost-widget")) customElements.define("tco-cost-widget", TcoCostWidget);
-export { TcoCostWidget };
+// The explorer (tco/explorer) draws its charts with the same helpers and colours.
+export { TcoCostWidget, h, s, logTicks, HW_COLOURS, SPARE_COLOURS };
