@@ -21,7 +21,15 @@ import polars as pl
 
 from tco.domain.catalog import Hardware
 from tco.domain.points import POINT_FIELDS, empty_points_frame
-from tco.ingest import DEFAULT_WARN_CHECKS, SANITY_CHECKS, ErrorLog, RowError, detect_format, parse
+from tco.ingest import (
+    DEFAULT_WARN_CHECKS,
+    SANITY_CHECKS,
+    ErrorLog,
+    Recipe,
+    RowError,
+    detect_format,
+    parse,
+)
 from tco.ingest.rows import file_error
 from tco.service import Service
 from tco.store import RunResult, Store, open_store
@@ -218,6 +226,7 @@ class Imported(msgspec.Struct, kw_only=True, frozen=True):
     result: RunResult
     warnings: list[RowError]
     warnings_total: int
+    notes: list[str] = []  # how a tool's file was read (statistics used, values derived)
 
 
 def import_run(
@@ -233,6 +242,7 @@ def import_run(
     date: dt.date | None = None,
     today: dt.date | None = None,
     on_phase: Callable[[str], None] = lambda phase: None,
+    recipe: Recipe | None = None,
 ) -> Imported:
     """Parse and store one payload atomically: every row, or IngestError and nothing stored.
 
@@ -242,7 +252,9 @@ def import_run(
     name = format or detect_format(payload, content_type)
     findings = ErrorLog(warn)
     on_phase("parsing")
-    points = parse(payload, format=name, source=source, date=date, today=today, log=findings)
+    points = parse(
+        payload, format=name, source=source, date=date, today=today, log=findings, recipe=recipe
+    )
     if not points:
         raise file_error("payload", "no rows")
     on_phase("storing")
@@ -253,4 +265,5 @@ def import_run(
         result=result,
         warnings=findings.warnings,
         warnings_total=findings.warnings_total,
+        notes=findings.notes,
     )

@@ -47,6 +47,14 @@ def add_admin_commands(sub: Any) -> None:
     )
     imp.add_argument("--source", help="provenance recorded with each run (default: the path)")
     imp.add_argument(
+        "--recipe",
+        metavar="FILE.json",
+        help="for benchmark tools' files (vllm_bench, sglang_bench, aiperf, guidellm, llmperf): "
+        "a JSON object with the deployment they do not record (hardware, gpus, tp, framework, "
+        "precision, spec_method, date, model, isl, osl, ...; the fields of POST /v1/runs). "
+        "Default: FILE.recipe.json beside each file, if there is one",
+    )
+    imp.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -134,6 +142,12 @@ def _import_files(args: argparse.Namespace) -> int:
                 print(f"{name}: rejected, not a readable file", file=sys.stderr)
                 rejected += 1
                 continue
+            try:
+                recipe = _recipe_for(path, args.recipe)
+            except IngestError as exc:
+                rejected += 1
+                print(f"{name}: rejected, nothing stored: {exc}", file=sys.stderr)
+                continue
             large = path.stat().st_size >= PROGRESS_MIN_BYTES
             progress = _Progress(name, sys.stderr, enabled=large)
             started = time.monotonic()
@@ -148,6 +162,7 @@ def _import_files(args: argparse.Namespace) -> int:
                     format=args.format,
                     date=args.date,
                     on_phase=progress.phase,
+                    recipe=recipe,
                 )
             except IngestError as exc:
                 rejected += 1
@@ -169,6 +184,8 @@ def _import_files(args: argparse.Namespace) -> int:
                 f"{'run ' + r.run_id if r.run_id else 'no new run'} "
                 f"({time.monotonic() - started:.1f} s)"
             )
+            for note in imported.notes:
+                print(f"  note: {note}", file=sys.stderr)
             for w in imported.warnings:
                 print(
                     f"  warning: row {w.index} {w.field} [{w.check}]: {w.reason}", file=sys.stderr
@@ -176,6 +193,19 @@ def _import_files(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 1 if rejected else 0
+
+
+def _recipe_for(path: Path, given: str | None) -> Any:
+    """The recipe sidecar of a tool's file: --recipe, else FILE.recipe.json if present."""
+    from tco.ingest.rows import file_error
+    from tco.ingest.tools.recipe import recipe_from_json
+
+    sidecar = Path(given) if given else path.with_name(path.name + ".recipe.json")
+    if not sidecar.is_file():
+        if given:
+            raise file_error("recipe", f"{given}: not a readable file")
+        return None
+    return recipe_from_json(sidecar.read_bytes())
 
 
 def _keys(args: argparse.Namespace) -> int:

@@ -46,7 +46,7 @@ PRICING_DIR = shipped_dir("pricing")
 
 HARDWARE_KEYS: tuple[str, ...] = (
     "h100", "h200", "b200", "b300", "gb200", "gb300",
-    "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200",
+    "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200", "gaudi3", "rtx5090",
 )  # fmt: skip
 
 # Spellings printed in the pricing sources (lower-cased); anything else falls back to the

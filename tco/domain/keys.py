@@ -49,6 +49,13 @@ MODEL_DISPLAY_NAMES: dict[str, str] = {
     "glm-5": "GLM-5",
     "minimax-m2.5": "MiniMax-M2.5",
     "qwen3.5-397b-a17b": "Qwen3.5-397B-A17B",
+    # models of the benchmark-tool examples and the new-hardware points (benchmarks/README.md)
+    "gpt-oss-120b": "gpt-oss-120b",
+    "llama-3.3-70b": "Llama-3.3-70B-Instruct",
+    "llama-2-70b": "Llama-2-70B-Chat",
+    "qwen3.6-35b-a3b": "Qwen3.6-35B-A3B",
+    "glm-4.7": "GLM-4.7",
+    "minimax-m3": "MiniMax-M3",
 }
 
 _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -64,6 +71,21 @@ _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
     "glm-5": ("GLM-5", "glm5", "zai-org/GLM-5"),
     "minimax-m2.5": ("MiniMax-M2.5", "minimaxm2.5", "MiniMaxAI/MiniMax-M2.5"),
     "qwen3.5-397b-a17b": ("Qwen3.5-397B-A17B", "qwen3.5", "Qwen/Qwen3.5-397B-A17B"),
+    "gpt-oss-120b": ("openai/gpt-oss-120b", "gptoss120b"),
+    "llama-3.3-70b": (
+        "Llama-3.3-70B-Instruct",
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "llama3.3-70b",
+    ),
+    "llama-2-70b": ("Llama-2-70b-chat", "meta-llama/Llama-2-70b-chat-hf", "llama2-70b"),
+    "qwen3.6-35b-a3b": (
+        "Qwen3.6-35B-A3B",
+        "Qwen/Qwen3.6-35B-A3B",
+        "nvidia/Qwen3.6-35B-A3B-NVFP4",
+        "qwen3.6-nvfp4",
+    ),
+    "glm-4.7": ("GLM-4.7", "glm47", "zai-org/GLM-4.7"),
+    "minimax-m3": ("MiniMax-M3", "minimaxm3", "MiniMaxAI/MiniMax-M3"),
 }
 
 # --- hardware ---------------------------------------------------------------------------------
@@ -81,6 +103,8 @@ HARDWARE_DISPLAY_NAMES: dict[str, str] = {
     "rtx6000pro": "NVIDIA RTX PRO 6000 Blackwell",
     "tpuv7": "Google TPU v7 (Ironwood)",
     "vr200": "NVIDIA Vera Rubin VR200 NVL72",
+    "gaudi3": "Intel Gaudi 3",
+    "rtx5090": "NVIDIA GeForce RTX 5090",
 }
 
 _HARDWARE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -96,6 +120,8 @@ _HARDWARE_ALIASES: dict[str, tuple[str, ...]] = {
     "rtx6000pro": ("RTX PRO 6000", "RTX Pro 6000 Blackwell", "rtx6000-pro"),
     "tpuv7": ("TPU v7", "tpu7x", "Ironwood"),
     "vr200": ("VR200 NVL72", "Vera Rubin NVL72"),
+    "gaudi3": ("Gaudi 3", "Intel Gaudi 3", "hl-325l"),
+    "rtx5090": ("RTX 5090", "GeForce RTX 5090", "5090"),
 }
 
 # --- frameworks, precisions, speculative decoding ----------------------------------------------

@@ -78,6 +78,8 @@ class ErrorLog:
         self.total = 0
         self.warnings: list[RowError] = []
         self.warnings_total = 0
+        # how the adapter read the payload (statistics chosen, values derived), for the answer
+        self.notes: list[str] = []
 
     def add(self, index: int, field: str, reason: str, check: str | None = None) -> bool:
         """Record a finding; True when it is an error (the row must not load)."""

@@ -86,3 +86,20 @@ def test_serve_without_shipped_data_by_flag_or_setting(monkeypatch: pytest.Monke
     monkeypatch.setenv("TCO_SHIPPED_DATA", "0")
     assert main(["serve"]) == 0
     assert shipped == [True, False, False]
+
+
+def test_import_of_a_tool_file_takes_its_recipe_sidecar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    source = ROOT / "tests" / "fixtures" / "tools" / "together_70b_summary.json"
+    copy = tmp_path / "summary.json"
+    copy.write_bytes(source.read_bytes())
+    assert main(["import", str(copy), "--database", url]) == 1
+    assert "hardware: missing from the recipe" in capsys.readouterr().err
+    recipe = {"model": "llama-2-70b", "hardware": "h100", "gpus": 8, "tp": 8,
+              "framework": "vllm", "precision": "bf16", "spec_method": "unknown"}  # fmt: skip
+    (tmp_path / "summary.json.recipe.json").write_text(json.dumps(recipe))
+    assert main(["import", str(copy), "--database", url]) == 0
+    out, err = capsys.readouterr()
+    assert "llmperf, 1 rows: 1 added" in out and "note: interactivity = 1 / median TPOT" in err
