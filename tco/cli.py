@@ -76,8 +76,10 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
                 f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
             )
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
-                  f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
+                  f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h{_status(o.offer.status)} ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
+            for caveat in o.caveats:
+                print(f"        caveat: {caveat}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
@@ -92,6 +94,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
                 f"    {tq.excluded_total} recipe(s) excluded: "
                 + "; ".join(sorted({f"{e.hardware}: {e.reason}" for e in tq.excluded}))
             )
+
+
+def _status(status: str | None) -> str:
+    """An offer's status beside its price, unless it is a plain published price."""
+    return "" if status in (None, "published") else f" [{status}]"
 
 
 def _print_procurement(o: QuoteOption, api_price_id: str) -> None:

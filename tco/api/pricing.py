@@ -60,7 +60,7 @@ from tco.api.http import (
     with_head,
 )
 from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
-from tco.domain.pricing import OFFER_KINDS, Offer, OfferKind, PricingTable
+from tco.domain.pricing import OFFER_KINDS, Offer, OfferKind, OfferStatus, PricingTable
 from tco.shipped_pricing import load_catalog
 from tco.store import Conflict, NotFound, PreconditionFailed, Role, TableInfo, VersionInfo
 from tco.tabular import rows_to_csv
@@ -144,6 +144,7 @@ class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     ) = None
     notes: Annotated[str, Meta(max_length=2000)] | None = None
     currency: Literal["USD"] = "USD"
+    status: OfferStatus | None = None  # what the source says about this price; None: unstated
     # kind 'owned' only: the price is computed from these (tco.domain.owned).
     owned_inputs: OwnedTcoInputs | None = None
 

@@ -42,6 +42,8 @@ KNOT_FIELDS: tuple[str, ...] = (
     "recipe_id",
     "framework_version",
     "image",
+    "date_stand_in",
+    "inconsistent",
 )
 _INDEX_CACHE_SIZE = 32
 
@@ -54,14 +56,21 @@ def with_derived_columns(points: pl.DataFrame) -> pl.DataFrame:
     all GPUs here, once, and every cost downstream uses the ``*_all`` columns.
     """
     all_gpus = pl.col("num_prefill_gpu") + pl.col("num_decode_gpu")
+    bad_pools = pl.col("inconsistent").fill_null("").str.contains("disagg_gpus")
     frame = points.with_columns(
         gpus_per_replica=pl.when(pl.col("disagg"))
         .then(all_gpus)
         .otherwise(pl.col("tp") * pl.col("pp")),
-        output_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        # a disaggregated row whose pool counts contradict its per-pool rates (accepted with a
+        # disagg_gpus warning) has no trustworthy deployment-wide split: unknown, not rescaled
+        output_tput_per_gpu_all=pl.when(pl.col("disagg") & bad_pools)
+        .then(None)
+        .when(pl.col("disagg"))
         .then(pl.col("output_tput_per_gpu") * pl.col("num_decode_gpu") / all_gpus)
         .otherwise(pl.col("output_tput_per_gpu")),
-        input_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        input_tput_per_gpu_all=pl.when(pl.col("disagg") & bad_pools)
+        .then(None)
+        .when(pl.col("disagg"))
         .then(pl.col("input_tput_per_gpu") * pl.col("num_prefill_gpu") / all_gpus)
         .otherwise(pl.col("input_tput_per_gpu")),
     )

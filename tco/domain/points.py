@@ -71,6 +71,9 @@ class Point(msgspec.Struct, kw_only=True, frozen=True):
     ttft_p90_s: float | None = None
     ttft_p99_s: float | None = None
     e2el_s: float | None = None
+    # caveats of the data, carried into every answer that uses the point
+    date_stand_in: bool | None = None  # True: the source has no date; ``date`` is a stand-in
+    inconsistent: str | None = None  # a sanity check the row failed but was accepted with
 
 
 # Column order and dtypes of the points frame, derived from the struct so they cannot drift.

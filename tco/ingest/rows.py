@@ -228,7 +228,13 @@ def build_point(
     )
     # a list, not a generator: every finding is logged, not just the first error
     errors = [log.add(index, field, reason, check) for field, reason, check in problems]
-    return None if any(errors) else point
+    if any(errors):
+        return None
+    warned = [f"{check}: {reason}" for _, reason, check in problems if check is not None]
+    if warned and point.inconsistent is None:
+        # accepted with a warning: the answers using it say so (and capacity is not computed)
+        point = msgspec.structs.replace(point, inconsistent="; ".join(warned))
+    return point
 
 
 def validate_point(

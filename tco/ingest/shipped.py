@@ -32,9 +32,12 @@ def load_shipped_point_list(directory: Path | None = None) -> list[Point]:
     root = directory or DEFAULT_BENCHMARKS_DIR
     points = parse_inferencex_api((root / API_FILE).read_bytes(), source=f"benchmarks/{API_FILE}")
     for path in sorted((root / RUNNER_AGG_DIR).glob("agg_*.json")):
-        points += parse_inferencex_agg(
-            path.read_bytes(), source=f"{RUNNER_AGG_SOURCE} {path.name}", date=RUNNER_AGG_DATE
-        )
+        points += [
+            msgspec.structs.replace(p, date_stand_in=True)
+            for p in parse_inferencex_agg(
+                path.read_bytes(), source=f"{RUNNER_AGG_SOURCE} {path.name}", date=RUNNER_AGG_DATE
+            )
+        ]
     points += parse_blog_csv((root / BLOG_FILE).read_bytes(), source=f"benchmarks/{BLOG_FILE}")
     return points
 

@@ -168,4 +168,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """UPDATE run SET deleted_generation = (SELECT generation FROM dataset_state)
             WHERE deleted_at IS NOT NULL""",
     ),
+    # 4: an offer's status as its source gives it (published, placeholder, derived,
+    # approximate, assumption; tco.domain.pricing.OfferStatus); NULL: not stated.
+    ("ALTER TABLE offer ADD COLUMN status TEXT",),
+    # 5: a point's data caveats (Point.date_stand_in, Point.inconsistent)
+    (
+        'ALTER TABLE point ADD COLUMN "date_stand_in" BOOLEAN',
+        'ALTER TABLE point ADD COLUMN "inconsistent" TEXT',
+    ),
 )
