@@ -164,6 +164,7 @@ _POSITIVE_INT_FIELDS = (
     "decode_ep",
     "num_prefill_gpu",
     "num_decode_gpu",
+    "num_gpu",
 )
 # Cached: a payload spells each key a handful of ways across thousands of rows, and the
 # lookups (regex folding) were a tenth of parsing time. Unknown spellings raise, uncached.

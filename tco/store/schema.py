@@ -171,9 +171,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 4: an offer's status as its source gives it (published, placeholder, derived,
     # approximate, assumption; tco.domain.pricing.OfferStatus); NULL: not stated.
     ("ALTER TABLE offer ADD COLUMN status TEXT",),
-    # 5: a point's data caveats (Point.date_stand_in, Point.inconsistent)
+    # 5: a point's data caveats (Point.date_stand_in, Point.inconsistent) and its accelerator
+    # count when it is not tp x pp (Point.num_gpu)
     (
         'ALTER TABLE point ADD COLUMN "date_stand_in" BOOLEAN',
+        'ALTER TABLE point ADD COLUMN "num_gpu" BIGINT',
         'ALTER TABLE point ADD COLUMN "inconsistent" TEXT',
     ),
 )

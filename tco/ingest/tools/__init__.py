@@ -184,6 +184,8 @@ def point_fields(measured: Measured, recipe: Recipe, *, source: str) -> dict[str
             "tp": recipe.tp,
             "ep": recipe.ep,
             "dp_attention": recipe.dp_attention,
+            # stated only when it differs from tp x pp (data-parallel replicas)
+            "num_gpu": gpus if recipe.tp is None or gpus != recipe.tp * recipe.pp else None,
             "tput_per_gpu": measured.total_tps / gpus,
             "output_tput_per_gpu": _per_gpu(measured.output_tps, gpus),
             "input_tput_per_gpu": _per_gpu(measured.input_tps, gpus),
