@@ -88,6 +88,9 @@ class LiveService(Service):
         self.sanity_warn = sanity_warn  # the checks an ingest without ?strict= only warns on
         self._base = base
         self._base_version = base_version
+        self._base_catalog = catalog
+        self._catalog_token = ""
+        self._added_hardware: dict[str, Hardware] = {}
         self._refresh_lock = threading.Lock()
         self._rebuild_queued = False  # a background rebuild is waiting to start (under _queue_lock)
         self._queue_lock = threading.Lock()
@@ -96,15 +99,18 @@ class LiveService(Service):
             points=points,
             dataset_version=version,
             tables=store,
-            catalog=catalog,
+            catalog={**catalog, **self._added_hardware},
             default_table=default_table,
         )
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
+        from tco.catalog_live import apply_catalog
+
         while True:
             dataset = self.store.load_dataset()
             run_ids = [r.id for r in self.store.list_runs()]
+            self._catalog_token, self._added_hardware = apply_catalog(self.store)
             # Generations only grow: unchanged means no write landed between the two reads.
             if self.store.dataset_generation() == dataset.generation:
                 break
@@ -119,11 +125,13 @@ class LiveService(Service):
         return points, self._version(run_ids), dataset.generation
 
     def _version(self, run_ids: list[str]) -> str:
-        if not run_ids:
+        if not run_ids and not self._catalog_token:
             return self._base_version
         digest = hashlib.blake2b(self._base_version.encode(), digest_size=6)
         for run_id in sorted(run_ids):
             digest.update(b"\n" + run_id.encode())
+        if self._catalog_token:  # catalog edits change the dataset version like an ingest
+            digest.update(b"\ncatalog\n" + self._catalog_token.encode())
         return f"ds-{digest.hexdigest()}"
 
     def refresh(self) -> str:
@@ -140,6 +148,7 @@ class LiveService(Service):
     def _refresh_locked(self) -> str:
         if self.store.dataset_generation() != self.generation:
             points, version, generation = self._load()
+            self.hardware_catalog = {**self._base_catalog, **self._added_hardware}
             self.set_points(points, version)
             self.generation = generation
         return self.index.dataset_version

@@ -253,8 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     o.add_argument("--output", help="write to this file instead of stdout")
 
     from tco.cli_admin import add_admin_commands
+    from tco.cli_catalog import add_catalog_commands
 
     add_admin_commands(sub)
+    add_catalog_commands(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -313,6 +315,11 @@ def _run(args: argparse.Namespace) -> int:
         _print_compare(_service(args.database).compare(request), args.format)
         return 0
     from tco.cli_admin import run_admin
+
+    if args.command == "catalog":
+        from tco.cli_catalog import run_catalog
+
+        return run_catalog(args)
 
     return run_admin(args)
 

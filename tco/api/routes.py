@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tco.api.catalog_edit import CATALOG_EDIT_HANDLERS
 from tco.api.docs import DOCS_HANDLERS
 from tco.api.history import HISTORY_HANDLERS
 from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
@@ -14,6 +15,7 @@ from tco.api.widget import WIDGET_HANDLERS
 
 ROUTE_HANDLERS: list[Any] = [
     *READ_HANDLERS,
+    *CATALOG_EDIT_HANDLERS,
     *PRICING_READ_HANDLERS,
     *RUN_HANDLERS,
     *HISTORY_HANDLERS,

@@ -9,14 +9,26 @@ hardware or model that silently has no prices or no peers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+
+# Where an editor adds a key of each open kind (models, hardware, frameworks are data: the
+# shipped ones below, and those added through the API, tco.domain.catalog_entries).
+_HOW_TO_ADD = {
+    "model": "POST /v1/catalog/models or tco catalog add-model",
+    "hardware": "POST /v1/catalog/hardware or tco catalog add-hardware",
+    "framework": "POST /v1/catalog/frameworks or tco catalog add-framework",
+}
 
 
 class UnknownKeyError(ValueError):
     """A raw value that maps to no canonical key."""
 
     def __init__(self, field: str, value: str) -> None:
-        super().__init__(f"unknown {field} {value!r}")
+        how = _HOW_TO_ADD.get(field)
+        hint = (
+            f" (not in the catalog: add it with {how}, or use a known key or alias)" if how else ""
+        )
+        super().__init__(f"unknown {field} {value!r}{hint}")
         self.field = field
         self.value = value
 
@@ -212,3 +224,49 @@ def canonical_precision(raw: str) -> str:
 
 def canonical_spec_method(raw: str) -> str:
     return _lookup(_SPEC_METHODS, "spec_method", raw)
+
+
+# --- catalog entries added at run time --------------------------------------------------------
+
+_TABLES = {"model": _MODELS, "hardware": _HARDWARE, "framework": _FRAMEWORKS}
+_DISPLAY = {
+    "model": MODEL_DISPLAY_NAMES,
+    "hardware": HARDWARE_DISPLAY_NAMES,
+    "framework": FRAMEWORK_DISPLAY_NAMES,
+}
+_SHIPPED_SPELLINGS = {kind: dict(table) for kind, table in _TABLES.items()}
+_listeners: list[Callable[[], None]] = []
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever entries are registered (caches of canonical lookups)."""
+    _listeners.append(callback)
+
+
+def conflicting_spelling(kind: str, key: str, spellings: Iterable[str]) -> str | None:
+    """A spelling of ``key`` that already names another key of ``kind``, if any."""
+    table = _TABLES[kind]
+    for spelling in (key, *spellings):
+        owner = table.get(_fold(spelling))
+        if owner is not None and owner != key:
+            return spelling
+    return None
+
+
+def is_shipped(kind: str, key: str) -> bool:
+    return _SHIPPED_SPELLINGS[kind].get(_fold(key)) == key
+
+
+def register(kind: str, key: str, display_name: str, aliases: Iterable[str]) -> None:
+    """Make ``key`` (and its aliases) a canonical key of ``kind`` in this process: an idempotent
+    upsert of an entry added through the catalog API. A spelling of another key is an error."""
+    spellings = tuple(aliases)
+    clash = conflicting_spelling(kind, key, spellings)
+    if clash is not None:
+        raise ValueError(f"{kind} spelling {clash!r} already names {_TABLES[kind][_fold(clash)]!r}")
+    table = _TABLES[kind]
+    for spelling in (key, *spellings):
+        table[_fold(spelling)] = key
+    _DISPLAY[kind][key] = display_name
+    for callback in _listeners:
+        callback()

@@ -178,6 +178,14 @@ _KEY_FIELDS = tuple(
         ("spec_method", keys.canonical_spec_method),
     )
 )
+
+
+def _clear_key_caches() -> None:
+    for _, canonical in _KEY_FIELDS:
+        canonical.cache_clear()
+
+
+keys.on_change(_clear_key_caches)  # an entry added to the catalog: spellings may now resolve
 _RAW_KEPT = ("model", "hardware", "framework", "precision")
 _CONVERT_FIELD = re.compile(r"at `\$\.(\w+)`|required field `(\w+)`")
 

@@ -178,4 +178,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         'ALTER TABLE point ADD COLUMN "num_gpu" BIGINT',
         'ALTER TABLE point ADD COLUMN "inconsistent" TEXT',
     ),
+    # 6: catalog entries added by editors (models, hardware, frameworks), one row per
+    # immutable version (tco.store.catalog_sqlite)
+    (
+        """CREATE TABLE catalog_entry (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            request_id TEXT,
+            body_json TEXT NOT NULL,
+            PRIMARY KEY (kind, key, version)
+        )""",
+    ),
 )
