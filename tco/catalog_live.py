@@ -26,12 +26,15 @@ def apply_catalog(store: Store) -> tuple[str, dict[str, Hardware]]:
     hardware: dict[str, Hardware] = {}
     for version in entries:
         entry = decoded(version.kind, version)
+        variant_of = getattr(entry, "variant_of", None)
         try:
-            keys.register(KEY_KIND[version.kind], entry.key, entry.display_name, entry.aliases)
+            keys.register(
+                KEY_KIND[version.kind], entry.key, entry.display_name, entry.aliases, variant_of
+            )
         except ValueError:  # a spelling taken since: the entry keeps its key, not that alias
             log.warning("catalog %s/%s: an alias clashes; registered without aliases",
                         version.kind, entry.key)  # fmt: skip
-            keys.register(KEY_KIND[version.kind], entry.key, entry.display_name, ())
+            keys.register(KEY_KIND[version.kind], entry.key, entry.display_name, (), variant_of)
         if isinstance(entry, HardwareEntry):
             hardware[entry.key] = entry.hardware()
     return catalog_token(entries), hardware

@@ -66,6 +66,8 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "
           f"pricing {a.pricing_table} v{a.pricing_version}  basis {a.token_basis}  utilization {a.utilization:g}  {a.interpolation}")  # fmt: skip
+    if a.model_variants:
+        print(f"  not included, variants of {a.model}: {', '.join(a.model_variants)} (quote each by its key)")  # fmt: skip
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
         if not tq.options:

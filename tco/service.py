@@ -21,6 +21,7 @@ from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
+from tco.domain.keys import MODEL_VARIANT_OF, variants_of
 from tco.domain.points import Point
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
@@ -62,6 +63,7 @@ class CatalogModel(msgspec.Struct, kw_only=True, frozen=True):
     hardware: list[str]
     points: int
     latest_date: dt.date
+    variant_of: str | None = None  # never merged into that model's quotes (README)
 
 
 class Catalog(msgspec.Struct, kw_only=True, frozen=True):
@@ -216,13 +218,22 @@ class Service:
     def quote(self, request: QuoteRequest, *, table: PricingTable | None = None) -> QuoteResponse:
         """``table``: the resolved pricing table when the caller already has it."""
         self.check_keys(request)
-        return quote(
+        answer = quote(
             self.index,
             table or self.table(request.pricing, request.pricing_version),
             request,
             catalog=self.hardware_catalog,
             api_prices=self.api_prices,
         )
+        variants = [
+            v
+            for v in variants_of(request.model)
+            if self.index.workload(v, request.isl, request.osl, request.as_of) is not None
+        ]
+        if not variants:
+            return answer
+        assumptions = msgspec.structs.replace(answer.assumptions, model_variants=variants)
+        return msgspec.structs.replace(answer, assumptions=assumptions)
 
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)
@@ -263,6 +274,7 @@ class Service:
                     hardware=r["hardware"],
                     points=r["points"],
                     latest_date=r["latest_date"],
+                    variant_of=MODEL_VARIANT_OF.get(r["model"]),
                 )
                 for r in summary.to_dicts()
             ]

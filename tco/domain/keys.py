@@ -100,6 +100,20 @@ _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
     "minimax-m3": ("MiniMax-M3", "minimaxm3", "MiniMaxAI/MiniMax-M3"),
 }
 
+# Model variants (README "Model variants"): an alias is another spelling of one model and its
+# points are that model's; a variant is a different key whose points are never merged into its
+# base model's quotes (the base's answers name it, a quote of the variant uses them).
+MODEL_VARIANT_OF: dict[str, str] = {
+    # "Kimi K2.5/K2.6" in a blog post does not say which model ran (see MODEL_DISPLAY_NAMES)
+    "kimi-k2.5-or-k2.6": "kimi-k2.5",
+}
+
+
+def variants_of(model: str) -> list[str]:
+    """The model keys declared variants of ``model``, sorted."""
+    return sorted(k for k, base in MODEL_VARIANT_OF.items() if base == model)
+
+
 # --- hardware ---------------------------------------------------------------------------------
 
 HARDWARE_DISPLAY_NAMES: dict[str, str] = {
@@ -257,7 +271,13 @@ def is_shipped(kind: str, key: str) -> bool:
     return _SHIPPED_SPELLINGS[kind].get(_fold(key)) == key
 
 
-def register(kind: str, key: str, display_name: str, aliases: Iterable[str]) -> None:
+def register(
+    kind: str,
+    key: str,
+    display_name: str,
+    aliases: Iterable[str],
+    variant_of: str | None = None,
+) -> None:
     """Make ``key`` (and its aliases) a canonical key of ``kind`` in this process: an idempotent
     upsert of an entry added through the catalog API. A spelling of another key is an error."""
     spellings = tuple(aliases)
@@ -268,5 +288,7 @@ def register(kind: str, key: str, display_name: str, aliases: Iterable[str]) -> 
     for spelling in (key, *spellings):
         table[_fold(spelling)] = key
     _DISPLAY[kind][key] = display_name
+    if kind == "model" and variant_of is not None:
+        MODEL_VARIANT_OF[key] = variant_of
     for callback in _listeners:
         callback()

@@ -238,6 +238,9 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     demand: Demand | None = None
     api_price: ApiPrice | None = None  # the resolved entry, with its source
     api_cache_hit_share: float | None = None
+    # variants of this model with points for this workload: never included in this quote
+    # (quote them by their own key; README "Model variants")
+    model_variants: list[str] = []
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
