@@ -46,7 +46,8 @@ class Handler(BaseHTTPRequestHandler):
             word = f" w{i % 500}"
             choice = {"index": 0, "finish_reason": None}
             choice |= {"delta": {"content": word}} if chat else {"text": word}
-            self._send({"id": "mock", "model": "mock-model", "choices": [choice]})
+            kind = "chat.completion.chunk" if chat else "text_completion"
+            self._send({"id": "mock", "object": kind, "model": "mock-model", "choices": [choice]})
             time.sleep(0.005)  # time per output token
         prompt_tokens = len(prompt.split())
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": tokens,
