@@ -21,7 +21,15 @@ import polars as pl
 
 from tco.domain.catalog import Hardware
 from tco.domain.points import POINT_FIELDS, empty_points_frame
-from tco.ingest import DEFAULT_WARN_CHECKS, SANITY_CHECKS, ErrorLog, RowError, detect_format, parse
+from tco.ingest import (
+    DEFAULT_WARN_CHECKS,
+    SANITY_CHECKS,
+    ErrorLog,
+    Recipe,
+    RowError,
+    detect_format,
+    parse,
+)
 from tco.ingest.rows import file_error
 from tco.service import Service
 from tco.store import RunResult, Store, SyncRecord, open_store
@@ -58,13 +66,18 @@ def base_points(shipped_data: bool) -> tuple[pl.DataFrame, str]:
     return frame, dataset_version(frame)
 
 
-def dataset_version_for(base_version: str, run_ids: Collection[str]) -> str:
-    """The dataset version of ``base`` plus these live runs (see :class:`LiveService`)."""
-    if not run_ids:
+def dataset_version_for(
+    base_version: str, run_ids: Collection[str], catalog_token: str = ""
+) -> str:
+    """The dataset version of ``base`` plus these live runs and catalog edits (see
+    :class:`LiveService`): catalog edits change the dataset version like an ingest."""
+    if not run_ids and not catalog_token:
         return base_version
     digest = hashlib.blake2b(base_version.encode(), digest_size=6)
     for run_id in sorted(run_ids):
         digest.update(b"\n" + run_id.encode())
+    if catalog_token:
+        digest.update(b"\ncatalog\n" + catalog_token.encode())
     return f"ds-{digest.hexdigest()}"
 
 
@@ -91,6 +104,9 @@ class LiveService(Service):
         self.sanity_warn = sanity_warn  # the checks an ingest without ?strict= only warns on
         self._base = base
         self._base_version = base_version
+        self._base_catalog = catalog
+        self._catalog_token = ""
+        self._added_hardware: dict[str, Hardware] = {}
         self._refresh_lock = threading.Lock()
         self._rebuild_queued = False  # a background rebuild is waiting to start (under _queue_lock)
         self._queue_lock = threading.Lock()
@@ -99,7 +115,7 @@ class LiveService(Service):
             points=points,
             dataset_version=version,
             tables=store,
-            catalog=catalog,
+            catalog={**catalog, **self._added_hardware},
             default_table=default_table,
         )
         self.sync_schedule: tuple[str, float] | None = None  # (source, every_s): serve --sync
@@ -122,9 +138,12 @@ class LiveService(Service):
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
+        from tco.catalog_live import apply_catalog
+
         while True:
             dataset = self.store.load_dataset()
             run_ids = [r.id for r in self.store.list_runs()]
+            self._catalog_token, self._added_hardware = apply_catalog(self.store)
             # Generations only grow: unchanged means no write landed between the two reads.
             if self.store.dataset_generation() == dataset.generation:
                 break
@@ -139,7 +158,7 @@ class LiveService(Service):
         return points, self._version(run_ids), dataset.generation
 
     def _version(self, run_ids: list[str]) -> str:
-        return dataset_version_for(self._base_version, run_ids)
+        return dataset_version_for(self._base_version, run_ids, self._catalog_token)
 
     def refresh(self) -> str:
         """Rebuild the index if the store's runs changed since it was built; returns the dataset
@@ -156,6 +175,7 @@ class LiveService(Service):
         self._read_sync_state()
         if self.store.dataset_generation() != self.generation:
             points, version, generation = self._load()
+            self.hardware_catalog = {**self._base_catalog, **self._added_hardware}
             self.set_points(points, version)
             self.generation = generation
         return self.index.dataset_version
@@ -242,6 +262,7 @@ class Imported(msgspec.Struct, kw_only=True, frozen=True):
     result: RunResult
     warnings: list[RowError]
     warnings_total: int
+    notes: list[str] = []  # how a tool's file was read (statistics used, values derived)
 
 
 def import_run(
@@ -257,6 +278,7 @@ def import_run(
     date: dt.date | None = None,
     today: dt.date | None = None,
     on_phase: Callable[[str], None] = lambda phase: None,
+    recipe: Recipe | None = None,
 ) -> Imported:
     """Parse and store one payload atomically: every row, or IngestError and nothing stored.
 
@@ -266,7 +288,9 @@ def import_run(
     name = format or detect_format(payload, content_type)
     findings = ErrorLog(warn)
     on_phase("parsing")
-    points = parse(payload, format=name, source=source, date=date, today=today, log=findings)
+    points = parse(
+        payload, format=name, source=source, date=date, today=today, log=findings, recipe=recipe
+    )
     if not points:
         raise file_error("payload", "no rows")
     on_phase("storing")
@@ -277,4 +301,5 @@ def import_run(
         result=result,
         warnings=findings.warnings,
         warnings_total=findings.warnings_total,
+        notes=findings.notes,
     )

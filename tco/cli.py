@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 
 import msgspec
 
+from tco.cli_store import add_store_argument
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
 from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
 from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
 
-DEFAULT_DATABASE_URL = "sqlite:///var/tco.db"
 # --demand-<kind> options: QuoteRequest.demand kinds and their value types.
 _DEMAND_KINDS: dict[str, type] = {
     "output_tokens_per_s": float,
@@ -72,6 +72,8 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
         print(f"  newest benchmark for this workload {f.workload_latest_date}; last sync "
               f"{f.synced_at.isoformat(timespec='seconds') if f.synced_at else 'never'}; ages as of {f.judged_at}; "
               f"{f.stale_options} stale option(s) (> {f.stale_benchmark_days} days benchmark, > {f.stale_price_days} days price)")  # fmt: skip
+    if a.model_variants:
+        print(f"  not included, variants of {a.model}: {', '.join(a.model_variants)} (quote each by its key)")  # fmt: skip
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
         if not tq.options:
@@ -82,10 +84,12 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
                 f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
             )
             print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
-                  f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h ({o.offer.source_date or 'undated'}); "
+                  f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h{_status(o.offer.status)} ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
             for w in o.evidence.warnings if o.evidence else ():
                 print(f"        stale ({w.kind}): {w.message}")
+            for caveat in o.caveats:
+                print(f"        caveat: {caveat}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
@@ -100,6 +104,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
                 f"    {tq.excluded_total} recipe(s) excluded: "
                 + "; ".join(sorted({f"{e.hardware}: {e.reason}" for e in tq.excluded}))
             )
+
+
+def _status(status: str | None) -> str:
+    """An offer's status beside its price, unless it is a plain published price."""
+    return "" if status in (None, "published") else f" [{status}]"
 
 
 def _print_procurement(o: QuoteOption, api_price_id: str) -> None:
@@ -207,12 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=port_number,
         help="port to listen on (default: TCO_PORT, else 8000)",
     )
-    serve.add_argument(
-        "--database",
-        default=os.environ.get("TCO_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help=f"the store, e.g. sqlite:///path.db (default: TCO_DATABASE_URL, else "
-        f"{DEFAULT_DATABASE_URL})",
-    )
+    add_store_argument(serve)
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
     serve.add_argument(
         "--no-shipped-data",
@@ -374,8 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--output", help="write to this file instead of stdout")
 
     from tco.cli_admin import add_admin_commands
+    from tco.cli_catalog import add_catalog_commands
 
     add_admin_commands(sub)
+    add_catalog_commands(sub)
     from tco.cli_lists import add_list_commands
 
     add_list_commands(sub)
@@ -474,6 +480,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in LIST_COMMANDS:
         return run_list(args)
     from tco.cli_admin import run_admin
+
+    if args.command == "catalog":
+        from tco.cli_catalog import run_catalog
+
+        return run_catalog(args)
 
     return run_admin(args)
 

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from tco.cli_store import add_store_argument
+
 # Files at least this large get a progress line (smaller ones import in well under a second).
 PROGRESS_MIN_BYTES = 1_000_000
 _READ_CHUNK_BYTES = 1 << 20
@@ -32,11 +34,7 @@ def add_admin_commands(sub: Any) -> None:
         keys_sub.add_parser("list", help="list keys (never the secret)"),
         revoke := keys_sub.add_parser("revoke", help="revoke a key"),
     ):
-        p.add_argument(
-            "--database",
-            default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db"),
-            help="the store (default: TCO_DATABASE_URL, else sqlite:///var/tco.db)",
-        )
+        add_store_argument(p)
     revoke.add_argument("name", help="the key's name, or its prefix as `tco keys list` shows it")
 
     from tco.ingest import FORMATS
@@ -47,16 +45,20 @@ def add_admin_commands(sub: Any) -> None:
     imp.add_argument(
         "files", nargs="+", metavar="FILE", help="benchmark files (JSON or CSV), one run each"
     )
-    imp.add_argument(
-        "--database",
-        default=os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db"),
-        help="the store (default: TCO_DATABASE_URL, else sqlite:///var/tco.db)",
-    )
+    add_store_argument(imp, "the store to import into")
     imp.add_argument("--format", choices=FORMATS, help="default: detected from each file")
     imp.add_argument(
         "--date", type=dt.date.fromisoformat, help="run date, for InferenceX runner agg files"
     )
     imp.add_argument("--source", help="provenance recorded with each run (default: the path)")
+    imp.add_argument(
+        "--recipe",
+        metavar="FILE.json",
+        help="for benchmark tools' files (vllm_bench, sglang_bench, aiperf, guidellm, llmperf): "
+        "a JSON object with the deployment they do not record (hardware, gpus, tp, framework, "
+        "precision, spec_method, date, model, isl, osl, ...; the fields of POST /v1/runs). "
+        "Default: FILE.recipe.json beside each file, if there is one",
+    )
     imp.add_argument(
         "--strict",
         action=argparse.BooleanOptionalAction,
@@ -136,14 +138,23 @@ def _import_files(args: argparse.Namespace) -> int:
         warn = warn_checks(args.strict, os.environ.get(SANITY_SETTING))
     except ValueError as exc:
         raise SystemExit(f"tco import: {exc}") from None
+    from tco.catalog_live import apply_catalog
+
     rejected = 0
     store = open_seeded_store(args.database)
+    apply_catalog(store)  # keys added to this store's catalog are accepted in its runs
     try:
         for name in args.files:
             path = Path(name)
             if not path.is_file():
                 print(f"{name}: rejected, not a readable file", file=sys.stderr)
                 rejected += 1
+                continue
+            try:
+                recipe = _recipe_for(path, args.recipe)
+            except IngestError as exc:
+                rejected += 1
+                print(f"{name}: rejected, nothing stored: {exc}", file=sys.stderr)
                 continue
             large = path.stat().st_size >= PROGRESS_MIN_BYTES
             progress = _Progress(name, sys.stderr, enabled=large)
@@ -159,6 +170,7 @@ def _import_files(args: argparse.Namespace) -> int:
                     format=args.format,
                     date=args.date,
                     on_phase=progress.phase,
+                    recipe=recipe,
                 )
             except IngestError as exc:
                 rejected += 1
@@ -180,6 +192,8 @@ def _import_files(args: argparse.Namespace) -> int:
                 f"{'run ' + r.run_id if r.run_id else 'no new run'} "
                 f"({time.monotonic() - started:.1f} s)"
             )
+            for note in imported.notes:
+                print(f"  note: {note}", file=sys.stderr)
             for w in imported.warnings:
                 print(
                     f"  warning: row {w.index} {w.field} [{w.check}]: {w.reason}", file=sys.stderr
@@ -187,6 +201,19 @@ def _import_files(args: argparse.Namespace) -> int:
     finally:
         store.close()
     return 1 if rejected else 0
+
+
+def _recipe_for(path: Path, given: str | None) -> Any:
+    """The recipe sidecar of a tool's file: --recipe, else FILE.recipe.json if present."""
+    from tco.ingest.rows import file_error
+    from tco.ingest.tools.recipe import recipe_from_json
+
+    sidecar = Path(given) if given else path.with_name(path.name + ".recipe.json")
+    if not sidecar.is_file():
+        if given:
+            raise file_error("recipe", f"{given}: not a readable file")
+        return None
+    return recipe_from_json(sidecar.read_bytes())
 
 
 def _keys(args: argparse.Namespace) -> int:

@@ -12,9 +12,8 @@ import os
 import sys
 from typing import IO, Any
 
+from tco.cli_store import add_store_argument
 from tco.sync.client import DEFAULT_BASE_URL
-
-_DEFAULT_DATABASE = "sqlite:///var/tco.db"
 
 
 def add_sync_commands(sub: Any) -> None:
@@ -40,11 +39,7 @@ def add_sync_commands(sub: Any) -> None:
         metavar="NAME",
         help="display name (DeepSeek-R1-0528) or key (dsr1); repeat; default: every model",
     )
-    ix.add_argument(
-        "--database",
-        default=os.environ.get("TCO_DATABASE_URL", _DEFAULT_DATABASE),
-        help=f"store to sync into (default {_DEFAULT_DATABASE}; also TCO_DATABASE_URL)",
-    )
+    add_store_argument(ix, "the store to sync into")
     ix.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     ix.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
     ix.add_argument("--retries", type=int, default=5, help="attempts per request")
@@ -61,11 +56,7 @@ def add_sync_commands(sub: Any) -> None:
         default="0",
         help="dataset version, generation number or date (YYYY-MM-DD); default: everything",
     )
-    ch.add_argument(
-        "--database",
-        default=os.environ.get("TCO_DATABASE_URL", _DEFAULT_DATABASE),
-        help=f"store to read (default {_DEFAULT_DATABASE}; also TCO_DATABASE_URL)",
-    )
+    add_store_argument(ch, "the store to read")
     ch.add_argument(
         "--no-shipped-data", action="store_true", help="the store's runs only, no shipped base"
     )

@@ -24,6 +24,7 @@ from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.freshness import STALE_BENCHMARK_DAYS, STALE_PRICE_DAYS, StalePolicy
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
+from tco.domain.keys import MODEL_VARIANT_OF, variants_of
 from tco.domain.points import Point
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
@@ -65,6 +66,7 @@ class CatalogModel(msgspec.Struct, kw_only=True, frozen=True):
     hardware: list[str]
     points: int
     latest_date: dt.date
+    variant_of: str | None = None  # never merged into that model's quotes (README)
 
 
 class Catalog(msgspec.Struct, kw_only=True, frozen=True):
@@ -240,7 +242,7 @@ class Service:
     def quote(self, request: QuoteRequest, *, table: PricingTable | None = None) -> QuoteResponse:
         """``table``: the resolved pricing table when the caller already has it."""
         self.check_keys(request)
-        return quote(
+        answer = quote(
             self.index,
             table or self.table(request.pricing, request.pricing_version),
             request,
@@ -250,6 +252,15 @@ class Service:
             stale_policy=self.stale_policy,
             synced_at=self.synced_at,
         )
+        variants = [
+            v
+            for v in variants_of(request.model)
+            if self.index.workload(v, request.isl, request.osl, request.as_of) is not None
+        ]
+        if not variants:
+            return answer
+        assumptions = msgspec.structs.replace(answer.assumptions, model_variants=variants)
+        return msgspec.structs.replace(answer, assumptions=assumptions)
 
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)
@@ -290,6 +301,7 @@ class Service:
                     hardware=r["hardware"],
                     points=r["points"],
                     latest_date=r["latest_date"],
+                    variant_of=MODEL_VARIANT_OF.get(r["model"]),
                 )
                 for r in summary.to_dicts()
             ]

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import msgspec
 
@@ -27,7 +28,14 @@ from tco.domain.owned import (
     owned_usd_per_gpu_hour,
     validate_owned_inputs,
 )
-from tco.domain.pricing import DEFAULT_PRICING_TABLE, OFFER_KINDS, Offer, PricingTable
+from tco.domain.pricing import (
+    DEFAULT_PRICING_TABLE,
+    OFFER_KINDS,
+    OFFER_STATUSES,
+    Offer,
+    OfferStatus,
+    PricingTable,
+)
 
 __all__ = [
     "DEFAULT_PRICING_TABLE",
@@ -46,7 +54,7 @@ PRICING_DIR = shipped_dir("pricing")
 
 HARDWARE_KEYS: tuple[str, ...] = (
     "h100", "h200", "b200", "b300", "gb200", "gb300",
-    "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200",
+    "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200", "gaudi3", "rtx5090",
 )  # fmt: skip
 
 # Spellings printed in the pricing sources (lower-cased); anything else falls back to the
@@ -126,6 +134,9 @@ def _offer(row: dict[str, str], where: str) -> Offer:
     if not row["source"].strip():
         raise ValueError(f"{where}: empty source")
     effective_from = _opt(row.get("effective_from"))
+    status = _opt(row.get("status"))
+    if status not in OFFER_STATUSES:
+        raise ValueError(f"{where}: status {status!r} not in {OFFER_STATUSES}")
     owned_inputs = _owned_inputs(row, where)
     if owned_inputs is not None and (_opt(row["usd_per_gpu_hour"]) or row["kind"] != "owned"):
         raise ValueError(f"{where}: owned-TCO inputs replace usd_per_gpu_hour, kind 'owned' only")
@@ -144,6 +155,7 @@ def _offer(row: dict[str, str], where: str) -> Offer:
         source_date=_opt(row.get("source_date")),
         notes=_opt(row.get("notes")),
         currency=_opt(row.get("currency")) or "USD",
+        status=cast(OfferStatus, status),
         owned_inputs=owned_inputs,
     )
 

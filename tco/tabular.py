@@ -78,6 +78,8 @@ def option_row(target: float, o: QuoteOption) -> Row:
         "usd_per_gpu_hour": o.offer.usd_per_gpu_hour,
         "offer_source": o.offer.source,
         "offer_source_date": o.offer.source_date,
+        "offer_status": o.offer.status,
+        "caveats": " | ".join(o.caveats),
         "benchmark_dates": " ".join(sorted({k.date.isoformat() for k in op.knots})),
         "benchmark_sources": " ".join(sorted({k.source for k in op.knots})),
         **_procurement_columns(o),

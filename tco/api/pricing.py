@@ -67,6 +67,7 @@ from tco.domain.pricing import (
     OFFER_KINDS,
     Offer,
     OfferKind,
+    OfferStatus,
     PricingTable,
     UsdPerGpuHour,
 )
@@ -169,6 +170,7 @@ class OfferInput(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_field
     ) = None
     notes: Annotated[str, Meta(max_length=2000)] | None = None
     currency: Literal["USD"] = "USD"
+    status: OfferStatus | None = None  # what the source says about this price; None: unstated
     # kind 'owned' only: the price is computed from these (tco.domain.owned).
     owned_inputs: OwnedTcoInputs | None = None
 

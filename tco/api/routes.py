@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tco.api.catalog_edit import CATALOG_EDIT_HANDLERS
 from tco.api.changes import CHANGES_HANDLERS
 from tco.api.docs import DOCS_HANDLERS
 from tco.api.explorer import EXPLORER_HANDLERS
@@ -16,6 +17,7 @@ from tco.api.widget import WIDGET_HANDLERS
 
 ROUTE_HANDLERS: list[Any] = [
     *READ_HANDLERS,
+    *CATALOG_EDIT_HANDLERS,
     *PRICING_READ_HANDLERS,
     *RUN_HANDLERS,
     *HISTORY_HANDLERS,

@@ -30,15 +30,28 @@ from tco.api.auth import (
 from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, FieldError, ProblemException, problem_spec
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
+from tco.api.runs_recipe import RECIPE_DEPENDENCY, RecipeParams, recipe_of
 from tco.app_state import LiveService, import_run, warn_checks
 from tco.domain.points import Point
 from tco.ingest import IngestError
 from tco.ingest.rows import FILE_INDEX
+from tco.ingest.tools import json_lines
 from tco.service import Service
 from tco.store import InvalidData, NotFound, Role, RunInfo
 
 # tco.ingest.FORMATS, spelled out for the OpenAPI enum (a test keeps the two equal)
-RunFormat = Literal["inferencex_api", "inferencex_agg", "blog_csv", "native_json", "native_csv"]
+RunFormat = Literal[
+    "inferencex_api",
+    "inferencex_agg",
+    "blog_csv",
+    "native_json",
+    "native_csv",
+    "vllm_bench",
+    "sglang_bench",
+    "aiperf",
+    "guidellm",
+    "llmperf",
+]
 
 RunId = Annotated[str, Parameter(description="Run id, e.g. run_0123456789abcdef", max_length=100)]
 
@@ -62,6 +75,7 @@ class RunIngested(msgspec.Struct, kw_only=True, frozen=True):
     warnings_total: int
     dataset_version: str  # of the store after this ingest; served once the index is rebuilt
     dataset_generation: int  # the store's, after this ingest
+    notes: list[str] = []  # how a benchmark tool's file was read (statistic, derived values)
 
 
 class RunDetail(msgspec.Struct, kw_only=True, frozen=True):
@@ -87,15 +101,15 @@ _JsonDocument = list[msgspec.Raw] | dict[str, msgspec.Raw]
 
 def _check_syntax(payload: bytes, content_type: str | None) -> None:
     """400 unless the body is what the contract promises to take for its media type: a JSON
-    object or array, or UTF-8 text. Whatever such a body then fails is a 422 (415 for an
+    object or array (or JSON Lines), or UTF-8 text. Whatever such a body then fails is a 422 (415 for an
     unsupported media type), even when ?format= names a format the body is not in."""
     media_type = (content_type or "").split(";")[0].strip().lower()
     head = payload.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     is_json = media_type.endswith(("/json", "+json")) or (not media_type and head in (b"{", b"["))
     try:
-        if is_json:
+        if is_json and json_lines(payload) is None:  # JSON Lines (SGLang) is JSON too
             msgspec.json.decode(payload, type=_JsonDocument)
-        else:
+        elif not is_json:
             payload.decode("utf-8")
     except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         what = "a JSON object or array" if is_json else "UTF-8 text"
@@ -186,6 +200,7 @@ class RunUploadOperation(Operation):
         ),
     },
     operation_class=RunUploadOperation,
+    dependencies=RECIPE_DEPENDENCY,
     response_headers=[
         ResponseHeader(name="Location", description="The new run (201)", documentation_only=True)
     ],
@@ -225,13 +240,21 @@ async def create_run(
             "of a bulk import then share rebuilds)"
         ),
     ] = True,
+    *,
+    recipe_params: RecipeParams,
 ) -> Response[RunIngested]:
-    """Atomic: all rows are stored, or none (and the dataset version is unchanged)."""
+    """Atomic: all rows are stored, or none (and the dataset version is unchanged).
+
+    Files of benchmark tools (vllm_bench, sglang_bench, aiperf, guidellm, llmperf) do not
+    record the deployment: give the recipe (hardware, gpus or prefill_gpus + decode_gpus, tp,
+    framework, precision, spec_method, date when the file has none, model when its id is not a
+    catalog key) as query parameters; a missing one is a 422 naming it."""
     live = _live(service)
     key = api_key(request)
     payload = await request.body()
     warn = warn_checks(strict) if strict is not None else live.sanity_warn
     run_source = source or f"upload by API key {key.name!r}"
+    recipe = recipe_of(recipe_params)
 
     def ingest() -> RunIngested:
         _check_syntax(payload, request.headers.get("content-type"))
@@ -246,6 +269,7 @@ async def create_run(
                 format=format,
                 content_type=request.headers.get("content-type"),
                 date=date,
+                recipe=recipe,
             )
         except IngestError as exc:
             raise _ingest_problem(exc) from exc
@@ -271,6 +295,7 @@ async def create_run(
             warnings_total=imported.warnings_total,
             dataset_version=version,
             dataset_generation=result.dataset_generation,
+            notes=imported.notes,
         )
 
     # Parsing and storing 5k rows take ~0.3 s of CPU: off the event loop.

@@ -42,6 +42,8 @@ KNOT_FIELDS: tuple[str, ...] = (
     "recipe_id",
     "framework_version",
     "image",
+    "date_stand_in",
+    "inconsistent",
 )
 _INDEX_CACHE_SIZE = 32
 
@@ -54,14 +56,21 @@ def with_derived_columns(points: pl.DataFrame) -> pl.DataFrame:
     all GPUs here, once, and every cost downstream uses the ``*_all`` columns.
     """
     all_gpus = pl.col("num_prefill_gpu") + pl.col("num_decode_gpu")
+    bad_pools = pl.col("inconsistent").fill_null("").str.contains("disagg_gpus")
     frame = points.with_columns(
         gpus_per_replica=pl.when(pl.col("disagg"))
         .then(all_gpus)
-        .otherwise(pl.col("tp") * pl.col("pp")),
-        output_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        .otherwise(pl.coalesce(pl.col("num_gpu"), pl.col("tp") * pl.col("pp"))),
+        # a disaggregated row whose pool counts contradict its per-pool rates (accepted with a
+        # disagg_gpus warning) has no trustworthy deployment-wide split: unknown, not rescaled
+        output_tput_per_gpu_all=pl.when(pl.col("disagg") & bad_pools)
+        .then(None)
+        .when(pl.col("disagg"))
         .then(pl.col("output_tput_per_gpu") * pl.col("num_decode_gpu") / all_gpus)
         .otherwise(pl.col("output_tput_per_gpu")),
-        input_tput_per_gpu_all=pl.when(pl.col("disagg"))
+        input_tput_per_gpu_all=pl.when(pl.col("disagg") & bad_pools)
+        .then(None)
+        .when(pl.col("disagg"))
         .then(pl.col("input_tput_per_gpu") * pl.col("num_prefill_gpu") / all_gpus)
         .otherwise(pl.col("input_tput_per_gpu")),
     )
@@ -76,7 +85,15 @@ def _stable_ids(frame: pl.DataFrame, fields: tuple[str, ...], prefix: str) -> pl
     # versions and processes: they appear in answers and URLs.
     if frame.height == 0:
         return pl.Series(dtype=pl.Utf8)
-    joined = pl.concat_str([pl.col(f).cast(pl.Utf8).fill_null("") for f in fields], separator="|")
+    # num_gpu (added later) joins the key only when stated, so older recipes keep their ids
+    named = [f for f in fields if f != "num_gpu"]
+    joined = pl.concat_str([pl.col(f).cast(pl.Utf8).fill_null("") for f in named], separator="|")
+    if "num_gpu" in fields:
+        joined = (
+            pl.when(pl.col("num_gpu").is_null())
+            .then(joined)
+            .otherwise(pl.concat_str([joined, pl.col("num_gpu").cast(pl.Utf8)], separator="|gpus="))
+        )
     keys = frame.select(joined.alias("k"))["k"]
     uniques = keys.unique()
     mapping = {k: prefix + recipe_key([k]) for k in uniques.to_list()}

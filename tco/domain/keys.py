@@ -9,14 +9,26 @@ hardware or model that silently has no prices or no peers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+
+# Where an editor adds a key of each open kind (models, hardware, frameworks are data: the
+# shipped ones below, and those added through the API, tco.domain.catalog_entries).
+_HOW_TO_ADD = {
+    "model": "POST /v1/catalog/models or tco catalog add-model",
+    "hardware": "POST /v1/catalog/hardware or tco catalog add-hardware",
+    "framework": "POST /v1/catalog/frameworks or tco catalog add-framework",
+}
 
 
 class UnknownKeyError(ValueError):
     """A raw value that maps to no canonical key."""
 
     def __init__(self, field: str, value: str) -> None:
-        super().__init__(f"unknown {field} {value!r}")
+        how = _HOW_TO_ADD.get(field)
+        hint = (
+            f" (not in the catalog: add it with {how}, or use a known key or alias)" if how else ""
+        )
+        super().__init__(f"unknown {field} {value!r}{hint}")
         self.field = field
         self.value = value
 
@@ -49,6 +61,13 @@ MODEL_DISPLAY_NAMES: dict[str, str] = {
     "glm-5": "GLM-5",
     "minimax-m2.5": "MiniMax-M2.5",
     "qwen3.5-397b-a17b": "Qwen3.5-397B-A17B",
+    # models of the benchmark-tool examples and the new-hardware points (benchmarks/README.md)
+    "gpt-oss-120b": "gpt-oss-120b",
+    "llama-3.3-70b": "Llama-3.3-70B-Instruct",
+    "llama-2-70b": "Llama-2-70B-Chat",
+    "qwen3.6-35b-a3b": "Qwen3.6-35B-A3B",
+    "glm-4.7": "GLM-4.7",
+    "minimax-m3": "MiniMax-M3",
 }
 
 _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -64,7 +83,36 @@ _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
     "glm-5": ("GLM-5", "glm5", "zai-org/GLM-5"),
     "minimax-m2.5": ("MiniMax-M2.5", "minimaxm2.5", "MiniMaxAI/MiniMax-M2.5"),
     "qwen3.5-397b-a17b": ("Qwen3.5-397B-A17B", "qwen3.5", "Qwen/Qwen3.5-397B-A17B"),
+    "gpt-oss-120b": ("openai/gpt-oss-120b", "gptoss120b"),
+    "llama-3.3-70b": (
+        "Llama-3.3-70B-Instruct",
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "llama3.3-70b",
+    ),
+    "llama-2-70b": ("Llama-2-70b-chat", "meta-llama/Llama-2-70b-chat-hf", "llama2-70b"),
+    "qwen3.6-35b-a3b": (
+        "Qwen3.6-35B-A3B",
+        "Qwen/Qwen3.6-35B-A3B",
+        "nvidia/Qwen3.6-35B-A3B-NVFP4",
+        "qwen3.6-nvfp4",
+    ),
+    "glm-4.7": ("GLM-4.7", "glm47", "zai-org/GLM-4.7"),
+    "minimax-m3": ("MiniMax-M3", "minimaxm3", "MiniMaxAI/MiniMax-M3"),
 }
+
+# Model variants (README "Model variants"): an alias is another spelling of one model and its
+# points are that model's; a variant is a different key whose points are never merged into its
+# base model's quotes (the base's answers name it, a quote of the variant uses them).
+MODEL_VARIANT_OF: dict[str, str] = {
+    # "Kimi K2.5/K2.6" in a blog post does not say which model ran (see MODEL_DISPLAY_NAMES)
+    "kimi-k2.5-or-k2.6": "kimi-k2.5",
+}
+
+
+def variants_of(model: str) -> list[str]:
+    """The model keys declared variants of ``model``, sorted."""
+    return sorted(k for k, base in MODEL_VARIANT_OF.items() if base == model)
+
 
 # --- hardware ---------------------------------------------------------------------------------
 
@@ -81,6 +129,8 @@ HARDWARE_DISPLAY_NAMES: dict[str, str] = {
     "rtx6000pro": "NVIDIA RTX PRO 6000 Blackwell",
     "tpuv7": "Google TPU v7 (Ironwood)",
     "vr200": "NVIDIA Vera Rubin VR200 NVL72",
+    "gaudi3": "Intel Gaudi 3",
+    "rtx5090": "NVIDIA GeForce RTX 5090",
 }
 
 _HARDWARE_ALIASES: dict[str, tuple[str, ...]] = {
@@ -96,6 +146,8 @@ _HARDWARE_ALIASES: dict[str, tuple[str, ...]] = {
     "rtx6000pro": ("RTX PRO 6000", "RTX Pro 6000 Blackwell", "rtx6000-pro"),
     "tpuv7": ("TPU v7", "tpu7x", "Ironwood"),
     "vr200": ("VR200 NVL72", "Vera Rubin NVL72"),
+    "gaudi3": ("Gaudi 3", "Intel Gaudi 3", "hl-325l"),
+    "rtx5090": ("RTX 5090", "GeForce RTX 5090", "5090"),
 }
 
 # --- frameworks, precisions, speculative decoding ----------------------------------------------
@@ -186,3 +238,57 @@ def canonical_precision(raw: str) -> str:
 
 def canonical_spec_method(raw: str) -> str:
     return _lookup(_SPEC_METHODS, "spec_method", raw)
+
+
+# --- catalog entries added at run time --------------------------------------------------------
+
+_TABLES = {"model": _MODELS, "hardware": _HARDWARE, "framework": _FRAMEWORKS}
+_DISPLAY = {
+    "model": MODEL_DISPLAY_NAMES,
+    "hardware": HARDWARE_DISPLAY_NAMES,
+    "framework": FRAMEWORK_DISPLAY_NAMES,
+}
+_SHIPPED_SPELLINGS = {kind: dict(table) for kind, table in _TABLES.items()}
+_listeners: list[Callable[[], None]] = []
+
+
+def on_change(callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever entries are registered (caches of canonical lookups)."""
+    _listeners.append(callback)
+
+
+def conflicting_spelling(kind: str, key: str, spellings: Iterable[str]) -> str | None:
+    """A spelling of ``key`` that already names another key of ``kind``, if any."""
+    table = _TABLES[kind]
+    for spelling in (key, *spellings):
+        owner = table.get(_fold(spelling))
+        if owner is not None and owner != key:
+            return spelling
+    return None
+
+
+def is_shipped(kind: str, key: str) -> bool:
+    return _SHIPPED_SPELLINGS[kind].get(_fold(key)) == key
+
+
+def register(
+    kind: str,
+    key: str,
+    display_name: str,
+    aliases: Iterable[str],
+    variant_of: str | None = None,
+) -> None:
+    """Make ``key`` (and its aliases) a canonical key of ``kind`` in this process: an idempotent
+    upsert of an entry added through the catalog API. A spelling of another key is an error."""
+    spellings = tuple(aliases)
+    clash = conflicting_spelling(kind, key, spellings)
+    if clash is not None:
+        raise ValueError(f"{kind} spelling {clash!r} already names {_TABLES[kind][_fold(clash)]!r}")
+    table = _TABLES[kind]
+    for spelling in (key, *spellings):
+        table[_fold(spelling)] = key
+    _DISPLAY[kind][key] = display_name
+    if kind == "model" and variant_of is not None:
+        MODEL_VARIANT_OF[key] = variant_of
+    for callback in _listeners:
+        callback()

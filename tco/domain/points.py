@@ -71,6 +71,12 @@ class Point(msgspec.Struct, kw_only=True, frozen=True):
     ttft_p90_s: float | None = None
     ttft_p99_s: float | None = None
     e2el_s: float | None = None
+    # caveats of the data, carried into every answer that uses the point
+    date_stand_in: bool | None = None  # True: the source has no date; ``date`` is a stand-in
+    # accelerators of an aggregated deployment when the source states it and it is not tp x pp
+    # (data-parallel replicas; TPU v7: TP counts TensorCores, two per chip, tco counts chips)
+    num_gpu: int | None = None
+    inconsistent: str | None = None  # a sanity check the row failed but was accepted with
 
 
 # Column order and dtypes of the points frame, derived from the struct so they cannot drift.
@@ -123,6 +129,7 @@ RECIPE_FIELDS: tuple[str, ...] = (
     "dp_attention",
     "pp",
     *POOL_FIELDS,
+    "num_gpu",
 )
 
 # A "series" pools every topology of one hardware + framework + precision (+ spec method), as
@@ -157,6 +164,8 @@ def gpus_per_replica(point: Point) -> int:
         if point.num_prefill_gpu is None or point.num_decode_gpu is None:
             raise ValueError("a disaggregated point needs num_prefill_gpu and num_decode_gpu")
         return point.num_prefill_gpu + point.num_decode_gpu
+    if point.num_gpu is not None:
+        return point.num_gpu
     if point.tp is None:
         raise ValueError("an aggregated point needs tp")
     return point.tp * point.pp

@@ -40,6 +40,14 @@ UsdPerGpuHour = Annotated[
     Meta(ge=MIN_USD_PER_GPU_HOUR, le=MAX_USD_PER_GPU_HOUR, description="USD per GPU-hour"),
 ]
 
+# What the source says about a price (pricing/README.md lists which shipped offers are which):
+# published = a price the source publishes as such; placeholder = the source marks it as a
+# stand-in (e.g. "temporary = 1.2x B200 pricing"); derived = computed from published figures
+# (an instance price / 8 GPUs, an owned TCO from sourced inputs); approximate = the source
+# gives it as approximate ("~$80/hr"); assumption = rests on inputs nobody published.
+OfferStatus = Literal["published", "placeholder", "derived", "approximate", "assumption"]
+OFFER_STATUSES: tuple[str, ...] = OfferStatus.__args__  # type: ignore[attr-defined]
+
 # The table a quote uses when the request names none: the newest SemiAnalysis owning tier, the
 # same default the InferenceX dashboard shows.
 DEFAULT_PRICING_TABLE = "semianalysis-2026-09-hyperscaler"
@@ -58,6 +66,7 @@ class Offer(msgspec.Struct, kw_only=True, frozen=True):
     source_date: str | None = None  # as the source states it: an ISO date, or e.g. "undated (2026)"
     notes: str | None = None
     currency: str = "USD"
+    status: OfferStatus | None = None  # None: the table's author did not say
     # An owned offer may carry its TCO inputs: the quote then prices it from them
     # (tco.domain.procurement.priced_offer) and shows the breakdown.
     owned_inputs: OwnedTcoInputs | None = None

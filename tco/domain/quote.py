@@ -29,6 +29,7 @@ from tco.domain.capacity import (
     whole_replicas,
 )
 from tco.domain.catalog import Hardware
+from tco.domain.caveats import inconsistent_rows, option_caveats
 from tco.domain.errors import InvalidRequest
 from tco.domain.freshness import Evidence, Freshness, StalePolicy, with_evidence
 from tco.domain.frontier import FloatArray, Grid, IntArray, Interpolation, Method, read_grid
@@ -127,6 +128,8 @@ class Knot(msgspec.Struct, kw_only=True, frozen=True):
     recipe_id: str
     framework_version: str | None
     image: str | None
+    date_stand_in: bool | None = None  # True: ``date`` is a stand-in, the real one is unknown
+    inconsistent: str | None = None  # the sanity check this source row failed (accepted)
 
 
 class OperatingPoint(msgspec.Struct, kw_only=True, frozen=True):
@@ -173,6 +176,8 @@ class OfferInfo(msgspec.Struct, kw_only=True, frozen=True):
     source_date: str | None
     notes: str | None
     owned_tco: OwnedTcoBreakdown | None = None  # an owned offer priced from its TCO inputs
+    # published | placeholder | derived | approximate | assumption (None: not stated)
+    status: str | None = None
 
 
 class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
@@ -189,6 +194,9 @@ class QuoteOption(msgspec.Struct, kw_only=True, frozen=True):
     capacity_unavailable: str | None = None  # why not, when a demand was given
     api_comparison: ApiComparison | None = None  # when the request gives an api_price
     evidence: Evidence | None = None  # run dates and price date behind it, stale warnings
+    # what the answer rests on that is not a plain published value: placeholder prices,
+    # stand-in dates, inconsistent source rows (tco.domain.caveats)
+    caveats: list[str] = []
 
 
 class UnreachableRecipe(msgspec.Struct, kw_only=True, frozen=True):
@@ -238,6 +246,9 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     api_price: ApiPrice | None = None  # the resolved entry, with its source
     api_cache_hit_share: float | None = None
     freshness: Freshness | None = None  # how old the evidence is (per option: evidence)
+    # variants of this model with points for this workload: never included in this quote
+    # (quote them by their own key; README "Model variants")
+    model_variants: list[str] = []
 
 
 class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
@@ -383,6 +394,7 @@ class _Priced:
             source_date=offer.source_date,
             notes=offer.notes,
             owned_tco=owned_breakdown(offer),
+            status=offer.status,
         )
 
 
@@ -562,7 +574,7 @@ class _Parts:
         if new.size:
             missing = np.unique(new).tolist()
             rows = self._knot_rows[missing].iter_rows()
-            for i, (x, tput, conc, date, source, recipe_id, version, image) in zip(
+            for i, (x, tput, conc, date, source, recipe_id, version, image, stand_in, bad) in zip(
                 missing, rows, strict=True
             ):
                 self.knots[i] = Knot(
@@ -574,6 +586,8 @@ class _Parts:
                     recipe_id=str(recipe_id),
                     framework_version=version,
                     image=image,
+                    date_stand_in=stand_in,
+                    inconsistent=bad,
                 )
             self._knot_made[missing] = True
         return self
@@ -899,6 +913,7 @@ def _options(
                 else usd_per_1k_requests(price, output_tput, osl, utilization),
                 ratio_to_cheapest=cost / cheapest,
                 break_even_usd_per_gpu_hour=price * cheapest / cost,
+                caveats=option_caveats(offer_infos[o], op.knots),
             )
         )
     if request.demand is not None or proc.api_price is not None:
@@ -922,8 +937,11 @@ def _procurement(
     if output_tput is not None and output_tput <= 0:
         output_tput = None
     cap, cap_reason = None, None
+    bad_rows = inconsistent_rows(op.knots)
     if request.demand is not None and request.pooling == "series":
         cap_reason = "pooling=series pools several topologies: no single replica size (use recipe)"
+    elif request.demand is not None and bad_rows:
+        cap_reason = bad_rows
     elif request.demand is not None:
         try:
             cap = capacity(
@@ -962,6 +980,8 @@ def _procurement(
             ),
             self_hosted_usd_per_month=None if cap is None else cap.usd_per_month,
         )
+        if bad_rows and api.self_hosted_usd_per_1k_requests is None:
+            api = msgspec.structs.replace(api, unavailable_reason=bad_rows)
     return {"capacity": cap, "capacity_unavailable": cap_reason, "api_comparison": api}
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from tco.domain.points import Point
+from tco.domain.points import POINT_FIELDS, Point
 from tco.ingest.blog import parse_blog_csv
 from tco.ingest.inferencex import parse_inferencex_agg, parse_inferencex_api
 from tco.ingest.native import parse_native_csv, parse_native_json
@@ -22,14 +22,17 @@ from tco.ingest.rows import (
     RowError,
     file_error,
 )
+from tco.ingest.tools import TOOL_FORMATS, Recipe, detect_tool_format, json_lines, parse_tool
 from tco.json_depth import MAX_JSON_DEPTH, too_deep
 
 __all__ = [
     "DEFAULT_WARN_CHECKS",
     "FORMATS",
     "SANITY_CHECKS",
+    "TOOL_FORMATS",
     "ErrorLog",
     "IngestError",
+    "Recipe",
     "RowError",
     "detect_format",
     "parse",
@@ -48,7 +51,14 @@ _ADAPTERS: dict[str, _Adapter] = {
     "native_json": parse_native_json,
     "native_csv": parse_native_csv,
 }
-FORMATS: tuple[str, ...] = tuple(_ADAPTERS)
+FORMATS: tuple[str, ...] = (*_ADAPTERS, *TOOL_FORMATS)
+
+# every format tco reads, as an unknown payload's error lists them
+_FORMAT_LIST = (
+    "native_json ({source, points}), native_csv (Point columns), inferencex_api (InferenceX "
+    "API rows), inferencex_agg (InferenceX runner agg_*.json), blog_csv (InferenceX blog "
+    "points), " + ", ".join(f"{name} ({what})" for name, what in TOOL_FORMATS.items())
+)
 
 
 # The top level only, members left as validated raw JSON: the adapter decodes the payload again,
@@ -66,6 +76,9 @@ def _json_format(payload: bytes) -> str:
             else document
         )
     except msgspec.DecodeError as exc:
+        lines = json_lines(payload)
+        if lines and detect_tool_format(lines[0]) == "sglang_bench":
+            return "sglang_bench"
         raise file_error("payload", f"invalid JSON: {exc}") from None
     if isinstance(document, dict) and "points" in document:
         return "native_json"
@@ -73,11 +86,10 @@ def _json_format(payload: bytes) -> str:
         return "inferencex_api"
     if isinstance(first, dict) and "hw" in first:
         return "inferencex_agg"
-    raise file_error(
-        "payload",
-        "JSON of unknown shape (expected native points, InferenceX API "
-        "rows or InferenceX runner results)",
-    )
+    tool = detect_tool_format(msgspec.json.decode(payload) if isinstance(document, dict) else first)
+    if tool is not None:
+        return tool
+    raise file_error("payload", f"JSON of unknown shape; tco reads: {_FORMAT_LIST}")
 
 
 def _check_depth(payload: bytes) -> None:
@@ -91,14 +103,24 @@ def detect_format(payload: bytes, content_type: str | None = None) -> str:
     there is none), then which JSON or CSV from its shape (keys, header)."""
     media_type = (content_type or "").split(";")[0].strip().lower()
     head = payload.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    is_json = media_type.endswith(("/json", "+json")) or (not media_type and head in (b"{", b"["))
+    is_json = media_type.endswith(("/json", "+json", "jsonl", "ndjson")) or (
+        not media_type and head in (b"{", b"[")
+    )
     if is_json:
+        return _json_format(payload)
+    if head in (b"{", b"[") and media_type == "text/plain":
         return _json_format(payload)
     if media_type not in ("", "text/csv", "application/csv", "text/plain"):
         raise file_error("content_type", f"unsupported content type {content_type!r}")
     header = payload.decode("utf-8-sig", errors="replace").partition("\n")[0]
     columns = {c.strip().strip('"') for c in header.split(",")}
-    return "blog_csv" if {"interactivity_tok_s_user", "source_path"} <= columns else "native_csv"
+    if {"interactivity_tok_s_user", "source_path"} <= columns:
+        return "blog_csv"
+    if columns & set(POINT_FIELDS):
+        return "native_csv"  # its adapter names the missing or unknown columns
+    raise file_error(
+        "payload", f"CSV of unknown shape (no Point columns); tco reads: {_FORMAT_LIST}"
+    )
 
 
 def parse(
@@ -110,13 +132,24 @@ def parse(
     date: dt.date | None = None,
     today: dt.date | None = None,
     log: ErrorLog | None = None,
+    recipe: Recipe | None = None,
 ) -> list[Point]:
     """Parse a payload in a named or detected format. ``date`` is for formats without one
-    (InferenceX runner files); giving it to another format is an error, not ignored. ``log``
-    sets which sanity checks only warn, and collects those warnings."""
+    (InferenceX runner files, tool outputs); giving it to another format is an error, not
+    ignored. ``recipe`` is for the benchmark tools' files (required there, refused elsewhere).
+    ``log`` sets which sanity checks only warn, and collects those warnings."""
     if format is not None and format not in ("native_csv", "blog_csv"):
         _check_depth(payload)  # detection checks it otherwise
     name = format or detect_format(payload, content_type)
+    if name in TOOL_FORMATS:
+        recipe = recipe or Recipe()
+        if date is not None:
+            if recipe.date is not None and recipe.date != date:
+                raise file_error("date", "date= and the recipe's date differ")
+            recipe = msgspec.structs.replace(recipe, date=date)
+        return parse_tool(payload, format=name, recipe=recipe, source=source, today=today, log=log)
+    if recipe is not None and not recipe.is_empty():
+        raise file_error("recipe", f"format {name} carries its own recipe (hardware, GPUs, ...)")
     adapter = _ADAPTERS.get(name)
     if adapter is None:
         raise file_error("format", f"unknown format {name!r}; one of {', '.join(FORMATS)}")

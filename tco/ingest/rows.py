@@ -83,6 +83,8 @@ class ErrorLog:
         self.total = 0
         self.warnings: list[RowError] = []
         self.warnings_total = 0
+        # how the adapter read the payload (statistics chosen, values derived), for the answer
+        self.notes: list[str] = []
 
     def add(self, index: int, field: str, reason: str, check: str | None = None) -> bool:
         """Record a finding; True when it is an error (the row must not load)."""
@@ -183,6 +185,7 @@ _POSITIVE_INT_FIELDS = (
     "decode_ep",
     "num_prefill_gpu",
     "num_decode_gpu",
+    "num_gpu",
 )
 # Cached: a payload spells each key a handful of ways across thousands of rows, and the
 # lookups (regex folding) were a tenth of parsing time. Unknown spellings raise, uncached.
@@ -196,6 +199,14 @@ _KEY_FIELDS = tuple(
         ("spec_method", keys.canonical_spec_method),
     )
 )
+
+
+def _clear_key_caches() -> None:
+    for _, canonical in _KEY_FIELDS:
+        canonical.cache_clear()
+
+
+keys.on_change(_clear_key_caches)  # an entry added to the catalog: spellings may now resolve
 _RAW_KEPT = ("model", "hardware", "framework", "precision")
 _CONVERT_FIELD = re.compile(r"at `\$\.(\w+)`|required field `(\w+)`")
 
@@ -247,7 +258,13 @@ def build_point(
     )
     # a list, not a generator: every finding is logged, not just the first error
     errors = [log.add(index, field, reason, check) for field, reason, check in problems]
-    return None if any(errors) else point
+    if any(errors):
+        return None
+    warned = [f"{check}: {reason}" for _, reason, check in problems if check is not None]
+    if warned and point.inconsistent is None:
+        # accepted with a warning: the answers using it say so (and capacity is not computed)
+        point = msgspec.structs.replace(point, inconsistent="; ".join(warned))
+    return point
 
 
 def validate_point(

@@ -16,11 +16,28 @@ from tco.data_dirs import shipped_dir
 from tco.domain.points import Point, points_frame
 from tco.ingest.blog import parse_blog_csv
 from tco.ingest.inferencex import parse_inferencex_agg, parse_inferencex_api
+from tco.ingest.new_hardware import (
+    parse_gaudi3_summary,
+    parse_minimax_blog_csv,
+    parse_tpuv7_snapshot,
+)
 
 DEFAULT_BENCHMARKS_DIR = shipped_dir("benchmarks")
 API_FILE = "inferencex_api_dsr1_latest.json"
 RUNNER_AGG_DIR = "inferencex_runner_agg"
 BLOG_FILE = "inferencex_blog_points.csv"
+# Points on hardware and models added to the catalog later (benchmarks/README.md)
+NEW_HARDWARE_DIR = "new_hardware"
+_APP = "SemiAnalysisAI/InferenceX-app"
+NEW_HARDWARE_FILES = (
+    ("tpuv7-qwen35-snapshot.json", parse_tpuv7_snapshot,
+     f"{_APP} packages/app/src/lib/tpuv7-qwen35-snapshot.json @ 250052d4"),
+    ("glm47_gaudi3_summary.json", parse_gaudi3_summary,
+     f"{_APP} glm-4.7/results/glm47_gaudi3_summary.json @ 806f0013"),
+    ("minimax-m3-vllm-fp8-h200-vs-b200-2026-06-13.csv", parse_minimax_blog_csv,
+     f"{_APP} packages/app/content/blog/minimax-m3-vllm-fp8-h200-vs-b200-low-concurrency.mdx"
+     " @ 64acb8b7"),
+)  # fmt: skip
 
 # Runner files carry no date. The date of commit bf03096 (InferenceX PR #1633) could not be
 # found; 2026-05-20 is a documented stand-in, see benchmarks/README.md ("Data decisions").
@@ -32,10 +49,15 @@ def load_shipped_point_list(directory: Path | None = None) -> list[Point]:
     root = directory or DEFAULT_BENCHMARKS_DIR
     points = parse_inferencex_api((root / API_FILE).read_bytes(), source=f"benchmarks/{API_FILE}")
     for path in sorted((root / RUNNER_AGG_DIR).glob("agg_*.json")):
-        points += parse_inferencex_agg(
-            path.read_bytes(), source=f"{RUNNER_AGG_SOURCE} {path.name}", date=RUNNER_AGG_DATE
-        )
+        points += [
+            msgspec.structs.replace(p, date_stand_in=True)
+            for p in parse_inferencex_agg(
+                path.read_bytes(), source=f"{RUNNER_AGG_SOURCE} {path.name}", date=RUNNER_AGG_DATE
+            )
+        ]
     points += parse_blog_csv((root / BLOG_FILE).read_bytes(), source=f"benchmarks/{BLOG_FILE}")
+    for name, parse_file, source in NEW_HARDWARE_FILES:
+        points += parse_file((root / NEW_HARDWARE_DIR / name).read_bytes(), source=source)
     return points
 
 

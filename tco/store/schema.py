@@ -188,4 +188,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             expires_at TEXT NOT NULL
         )""",
     ),
+    # 5: an offer's status as its source gives it (published, placeholder, derived,
+    # approximate, assumption; tco.domain.pricing.OfferStatus); NULL: not stated.
+    ("ALTER TABLE offer ADD COLUMN status TEXT",),
+    # 6: a point's data caveats (Point.date_stand_in, Point.inconsistent) and its accelerator
+    # count when it is not tp x pp (Point.num_gpu)
+    (
+        'ALTER TABLE point ADD COLUMN "date_stand_in" BOOLEAN',
+        'ALTER TABLE point ADD COLUMN "num_gpu" BIGINT',
+        'ALTER TABLE point ADD COLUMN "inconsistent" TEXT',
+    ),
+    # 7: catalog entries added by editors (models, hardware, frameworks), one row per
+    # immutable version (tco.store.catalog_sqlite)
+    (
+        """CREATE TABLE catalog_entry (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            request_id TEXT,
+            body_json TEXT NOT NULL,
+            PRIMARY KEY (kind, key, version)
+        )""",
+    ),
 )

@@ -89,6 +89,7 @@ _OFFER_COLUMNS = (
     "notes",
     "currency",
     "owned_inputs_json",  # Offer.owned_inputs, as JSON
+    "status",
 )
 _POINT_COLUMN_SQL = ", ".join(f'"{name}"' for name in POINT_FIELDS)
 _DATE_INDEXES = tuple(i for i, n in enumerate(POINT_FIELDS) if POINT_SCHEMA[n] == pl.Date())
@@ -461,6 +462,7 @@ class SqliteStore(JobsMixin):
                     o.notes,
                     o.currency,
                     None if o.owned_inputs is None else _json(o.owned_inputs),
+                    o.status,
                 )
                 for i, o in enumerate(offers)
             ],

@@ -108,3 +108,41 @@ def test_serve_without_shipped_data_by_flag_or_setting(monkeypatch: pytest.Monke
     monkeypatch.setenv("TCO_SHIPPED_DATA", "0")
     assert main(["serve"]) == 0
     assert shipped == [True, False, False]
+
+
+def test_import_of_a_tool_file_takes_its_recipe_sidecar(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    source = ROOT / "tests" / "fixtures" / "tools" / "together_70b_summary.json"
+    copy = tmp_path / "summary.json"
+    copy.write_bytes(source.read_bytes())
+    assert main(["import", str(copy), "--database", url]) == 1
+    assert "hardware: missing from the recipe" in capsys.readouterr().err
+    recipe = {"model": "llama-2-70b", "hardware": "h100", "gpus": 8, "tp": 8,
+              "framework": "vllm", "precision": "bf16", "spec_method": "unknown"}  # fmt: skip
+    (tmp_path / "summary.json.recipe.json").write_text(json.dumps(recipe))
+    assert main(["import", str(copy), "--database", url]) == 0
+    out, err = capsys.readouterr()
+    assert "llmperf, 1 rows: 1 added" in out and "note: interactivity = 1 / median TPOT" in err
+
+
+def test_catalog_add_hardware_then_import_a_run_on_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tco.db'}"
+    args = ["catalog", "add-hardware", "--key", "acme-cli1", "--display-name", "Acme CLI1",
+            "--source", "Acme datasheet", "--memory-gb", "96", "--database", url]  # fmt: skip
+    assert main(args) == 2  # memory without its source
+    assert "memory_gb given without its source" in capsys.readouterr().err
+    assert main([*args[:-2], "--memory-source", "Acme datasheet p.1", "--database", url]) == 0
+    assert "added hardware 'acme-cli1' (version 1)" in capsys.readouterr().out
+    assert main(["catalog", "list", "--database", url]) == 0
+    assert "hardware\tacme-cli1\tv1\tcli" in capsys.readouterr().out
+    tool = ROOT / "tests" / "fixtures" / "tools" / "together_70b_summary.json"
+    recipe = tmp_path / "recipe.json"
+    recipe.write_text(json.dumps({"model": "llama-2-70b", "hardware": "acme-cli1", "gpus": 4,
+                                  "tp": 4, "framework": "vllm", "precision": "bf16",
+                                  "spec_method": "unknown"}))  # fmt: skip
+    assert main(["import", str(tool), "--recipe", str(recipe), "--database", url]) == 0
+    assert "llmperf, 1 rows: 1 added" in capsys.readouterr().out

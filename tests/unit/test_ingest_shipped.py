@@ -23,7 +23,7 @@ def frame() -> pl.DataFrame:
 
 def test_all_shipped_points_in_one_frame(frame: pl.DataFrame) -> None:
     assert frame.schema == pl.Schema(POINT_SCHEMA)
-    assert frame.height == 435 + 3 + 220
+    assert frame.height == 435 + 3 + 220 + 7 + 8 + 20  # + new_hardware: TPU v7, Gaudi 3, MiniMax M3
     runner = frame.filter(pl.col("source").str.contains("pull/1633"))
     assert runner.height == 3
     assert runner["date"].unique().to_list() == [RUNNER_AGG_DATE]

@@ -59,7 +59,7 @@ def test_hardware_aliases(raw: str, key: str) -> None:
 def test_hardware_keys_are_the_documented_set() -> None:
     assert set(HARDWARE_KEYS) == {
         "h100", "h200", "b200", "b300", "gb200", "gb300",
-        "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200",
+        "mi300x", "mi325x", "mi355x", "rtx6000pro", "tpuv7", "vr200", "gaudi3", "rtx5090",
     }  # fmt: skip
 
 

@@ -136,8 +136,9 @@ def test_a_database_from_schema_version_1_is_upgraded_in_place(tmp_path: Path) -
             )
             if deleted_at is None:
                 conn.execute(
-                    f"INSERT INTO point VALUES ({', '.join('?' * (3 + len(POINT_FIELDS)))})",
-                    _point_row(run_id, 0, point_hash(points[0]), points[0]),
+                    # schema 1's columns: without the three fields of migration 6
+                    f"INSERT INTO point VALUES ({', '.join('?' * (3 + len(POINT_FIELDS) - 3))})",
+                    _point_row(run_id, 0, point_hash(points[0]), points[0])[:-3],
                 )
         conn.execute("UPDATE dataset_state SET generation = 4")
     conn.close()

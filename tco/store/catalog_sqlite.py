@@ -1,0 +1,144 @@
+"""Catalog entries in the SQLite store: one immutable row per version, written in the store's
+write transaction (so If-Match is checked where the write happens), audited, and bumping the
+dataset generation like an ingest (the served dataset version changes)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from tco.domain.catalog_entries import ENTRY_TYPES, Entry, EntryVersion
+from tco.store.base import Conflict, NotFound, PreconditionFailed
+from tco.store.sqlite import SqliteStore, _now, _ts
+
+
+def _latest(conn: sqlite3.Connection, kind: str, key: str) -> int:
+    row = conn.execute(
+        "SELECT MAX(version) FROM catalog_entry WHERE kind = ? AND key = ?", (kind, key)
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def _version(row: tuple[Any, ...], with_body: bool = True) -> EntryVersion:
+    kind, key, version, created_at, created_by, request_id, body = row
+    return EntryVersion(
+        kind=kind,
+        key=key,
+        version=version,
+        created_at=_ts(created_at),
+        created_by=created_by,
+        request_id=request_id,
+        entry=msgspec.json.decode(body) if with_body else None,
+    )
+
+
+_COLUMNS = "kind, key, version, created_at, created_by, request_id, body_json"
+
+
+def write_entry(
+    store: SqliteStore,
+    kind: str,
+    entry: Entry,
+    *,
+    actor: str,
+    request_id: str | None,
+    expected_version: int | None,
+) -> EntryVersion:
+    """Create (``expected_version`` None: the key must be new) or replace (it must be the
+    latest version) one entry; bumps the dataset generation."""
+    key = str(entry.key)
+    body = msgspec.json.encode(entry).decode()
+    with store._tx(write=True) as conn:
+        latest = _latest(conn, kind, key)
+        if expected_version is None and latest:
+            raise Conflict(f"{kind} entry {key!r} exists (version {latest}); PUT replaces it")
+        if expected_version is not None:
+            if not latest:
+                raise NotFound(f"no {kind} entry {key!r}")
+            if expected_version != latest:
+                raise PreconditionFailed(
+                    latest, target=f"{kind} entry {key!r}", expected=expected_version
+                )
+        version, now = latest + 1, _now()
+        conn.execute(
+            f"INSERT INTO catalog_entry ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, key, version, now, actor, request_id, body),
+        )
+        conn.execute("UPDATE dataset_state SET generation = generation + 1 WHERE id = 1")
+        store._audit(
+            conn,
+            actor=actor,
+            request_id=request_id,
+            action="catalog_create" if version == 1 else "catalog_replace",
+            target=f"{kind}/{key}",
+            summary={"version": version},
+        )
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM catalog_entry WHERE kind = ? AND key = ? AND version = ?",
+            (kind, key, version),
+        ).fetchone()
+    return _version(tuple(row))
+
+
+def latest_entries(store: SqliteStore, kind: str | None = None) -> list[EntryVersion]:
+    """The latest version of every entry (of ``kind``), oldest first."""
+    where = "" if kind is None else "WHERE kind = ?"
+    with store._tx(write=False) as conn:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM catalog_entry AS e {where} "
+            "AND version = (SELECT MAX(version) FROM catalog_entry AS l "
+            "WHERE l.kind = e.kind AND l.key = e.key) ORDER BY created_at, kind, key"
+            if where
+            else f"SELECT {_COLUMNS} FROM catalog_entry AS e WHERE version = (SELECT "
+            "MAX(version) FROM catalog_entry AS l WHERE l.kind = e.kind AND l.key = e.key) "
+            "ORDER BY created_at, kind, key",
+            () if kind is None else (kind,),
+        ).fetchall()
+    return [_version(tuple(r)) for r in rows]
+
+
+def get_entry(store: SqliteStore, kind: str, key: str, version: int | None = None) -> EntryVersion:
+    with store._tx(write=False) as conn:
+        wanted = version or _latest(conn, kind, key)
+        row = conn.execute(
+            f"SELECT {_COLUMNS} FROM catalog_entry WHERE kind = ? AND key = ? AND version = ?",
+            (kind, key, wanted),
+        ).fetchone()
+    if row is None:
+        raise NotFound(f"no {kind} entry {key!r}" + (f" version {version}" if version else ""))
+    return _version(tuple(row))
+
+
+def entry_history(store: SqliteStore, kind: str, key: str) -> list[EntryVersion]:
+    """Every version, newest first, with the fields each changed."""
+    with store._tx(write=False) as conn:
+        rows = conn.execute(
+            f"SELECT {_COLUMNS} FROM catalog_entry WHERE kind = ? AND key = ? ORDER BY version",
+            (kind, key),
+        ).fetchall()
+    if not rows:
+        raise NotFound(f"no {kind} entry {key!r}")
+    versions: list[EntryVersion] = []
+    previous: dict[str, Any] = {}
+    for row in rows:
+        full = _version(tuple(row))
+        body = full.entry or {}
+        changed = sorted(k for k in body.keys() | previous.keys() if body.get(k) != previous.get(k))
+        versions.append(msgspec.structs.replace(full, entry=None, changed=changed))
+        previous = body
+    return versions[::-1]
+
+
+def decoded(kind: str, version: EntryVersion) -> Any:
+    return msgspec.convert(version.entry, ENTRY_TYPES[kind])
+
+
+def catalog_token(entries: list[EntryVersion]) -> str:
+    """What a dataset version mixes in: every entry's kind, key and version."""
+    return "\n".join(f"{e.kind}/{e.key}/v{e.version}" for e in sorted(entries, key=_order))
+
+
+def _order(e: EntryVersion) -> tuple[str, str]:
+    return (e.kind, e.key)
