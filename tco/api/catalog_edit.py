@@ -1,6 +1,6 @@
 """The open catalog: models, hardware and serving frameworks as data an editor adds.
 
-``POST /v1/catalog/{kind}`` adds an entry (editor), ``PUT`` replaces it with ``If-Match``
+``POST /v1/catalog/{models,hardware,frameworks}`` adds an entry (editor), ``PUT`` replaces it with ``If-Match``
 (428 without, 412 when stale; checked in the store's write transaction), ``GET`` reads it or
 its history. Shipped entries are read-only and listed with ``shipped: true``. Every write
 changes the dataset version like an ingest, and its keys and aliases are accepted by
@@ -16,6 +16,8 @@ import anyio.to_thread
 import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.datastructures import ResponseHeader
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.spec import Operation
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import HeaderParameter, JSONBody, Parameter
 
@@ -30,14 +32,22 @@ from tco.api.auth import (
 from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
 from tco.api.http import with_head
+from tco.api.openapi_schema import require_header
 from tco.app_state import LiveService
 from tco.domain import keys
-from tco.domain.catalog_entries import ENTRY_TYPES, KEY_KIND, CatalogKind, EntryVersion, etag
+from tco.domain.catalog_entries import (
+    ENTRY_TYPES,
+    KEY_KIND,
+    CatalogKind,
+    Entry,
+    EntryVersion,
+    HardwareEntry,
+    etag,
+)
 from tco.service import Service
 from tco.store import Conflict, NotFound, PreconditionFailed, Role
 
 ETAG_PATTERN = r'^"(models|hardware|frameworks)-[a-z0-9][a-z0-9.\-]*-v[1-9][0-9]{0,9}"$'
-Kind = Annotated[CatalogKind, Parameter(description="models, hardware or frameworks")]
 EntryKey = Annotated[
     str, Parameter(description="Catalog key", pattern=r"^[a-z0-9][a-z0-9.\-]*$", max_length=100)
 ]
@@ -100,14 +110,8 @@ def _store(service: Service) -> Any:
     return store
 
 
-def _entry(kind: str, data: Any) -> Any:
-    try:
-        entry = msgspec.convert(data, ENTRY_TYPES[kind])
-    except msgspec.ValidationError as exc:
-        match = re.search(r"at `\$\.(\w+)`|required field `(\w+)`|unknown field `(\w+)`", str(exc))
-        field = next((g for g in match.groups() if g), "body") if match else "body"
-        raise ProblemException(422, f"{field}: {exc}", field=field) from None
-    unsourced = getattr(entry, "unsourced", lambda: None)()
+def _check_sourced(entry: Entry) -> None:
+    unsourced = entry.unsourced() if isinstance(entry, HardwareEntry) else None
     if unsourced is not None:
         raise ProblemException(
             422,
@@ -115,7 +119,6 @@ def _entry(kind: str, data: Any) -> Any:
             "scale_up_domain_gpus): leave a value nobody published out, never assume it",
             field=unsourced,
         )
-    return entry
 
 
 def _answer(service: Service, version: EntryVersion, status: int) -> Response[CatalogEntryAnswer]:
@@ -136,29 +139,11 @@ def _answer(service: Service, version: EntryVersion, status: int) -> Response[Ca
     return Response(answer, status_code=status, headers=headers)
 
 
-@post(
-    "/v1/catalog/{kind:str}",
-    operation_id="createCatalogEntry",
-    summary="Add a model, hardware or framework to the catalog (editor)",
-    opt=requires(Role.EDITOR),
-    security=API_KEY_SECURITY,
-    status_code=201,
-    responses=_WRITE_PROBLEMS,
-    response_headers=[
-        *_WRITE_HEADERS,
-        ResponseHeader(name="Location", description="The new entry", documentation_only=True),
-    ],
-    tags=["catalog"],
-)
-async def create_entry(
-    request: Request[Any, Any, Any],
-    service: ServiceDep,
-    kind: Kind,
-    data: JSONBody[dict[str, Any]],
+async def _create(
+    request: Request[Any, Any, Any], service: Service, kind: CatalogKind, entry: Entry
 ) -> Response[CatalogEntryAnswer]:
-    """Hardware: every value optional, each with its source (memory_source, topology_source,
-    all_in_kw_source + date); an unknown one stays out and the answers say so."""
-    store, entry = _store(service), _entry(kind, data)
+    store = _store(service)
+    _check_sourced(entry)
     key_kind = KEY_KIND[kind]
     clash = keys.conflicting_spelling(key_kind, entry.key, entry.aliases)
     if clash is not None or keys.is_shipped(key_kind, entry.key):
@@ -180,25 +165,16 @@ async def create_entry(
     return _answer(service, await anyio.to_thread.run_sync(write), 201)
 
 
-@put(
-    "/v1/catalog/{kind:str}/{key:str}",
-    operation_id="replaceCatalogEntry",
-    summary="Replace a catalog entry (a new version); needs an editor key and If-Match",
-    opt=requires(Role.EDITOR),
-    security=API_KEY_SECURITY,
-    responses=_WRITE_PROBLEMS,
-    response_headers=_WRITE_HEADERS,
-    tags=["catalog"],
-)
-async def replace_entry(
+async def _replace(
     request: Request[Any, Any, Any],
-    service: ServiceDep,
-    kind: Kind,
-    key: EntryKey,
-    data: JSONBody[dict[str, Any]],
-    if_match: IfMatch = None,
+    service: Service,
+    kind: CatalogKind,
+    key: str,
+    entry: Entry,
+    if_match: str | None,
 ) -> Response[CatalogEntryAnswer]:
-    store, entry = _store(service), _entry(kind, data)
+    store = _store(service)
+    _check_sourced(entry)
     if entry.key != key:
         raise ProblemException(
             422, f"key: the body names {entry.key!r}, the path {key!r}", field="key"
@@ -209,6 +185,11 @@ async def replace_entry(
             field="If-Match",
         )  # fmt: skip
     tag = if_match.strip()
+    if re.fullmatch(ETAG_PATTERN, tag) is None:  # breaks the document's pattern: 400
+        raise ProblemException(
+            400, f"If-Match: {tag[:80]!r} is not a catalog ETag; send one as GET returned it, "
+            f"e.g. {etag(kind, key, 1)}", field="If-Match",
+        )  # fmt: skip
     prefix = f'"{kind}-{key}-v'
     if not (tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()):
         raise ProblemException(412, f"If-Match: {tag[:80]!r} is not an ETag of {kind}/{key}", field="If-Match")  # fmt: skip
@@ -233,15 +214,7 @@ async def replace_entry(
     return _answer(service, await anyio.to_thread.run_sync(write), 200)
 
 
-@get(
-    "/v1/catalog/{kind:str}",
-    operation_id="listCatalogEntries",
-    summary="The catalog's models, hardware or frameworks: shipped and added",
-    responses=READ_PROBLEMS,
-    tags=["catalog"],
-    sync_to_thread=False,
-)
-def list_entries(service: ServiceDep, kind: Kind) -> list[CatalogListItem]:
+def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
     from tco.store.catalog_sqlite import latest_entries
 
     shipped = {
@@ -268,19 +241,8 @@ def list_entries(service: ServiceDep, kind: Kind) -> list[CatalogListItem]:
     return items
 
 
-@get(
-    "/v1/catalog/{kind:str}/{key:str}",
-    operation_id="getCatalogEntry",
-    summary="An added catalog entry (?version=N for an old one), with its ETag",
-    responses=READ_PROBLEMS,
-    tags=["catalog"],
-    sync_to_thread=False,
-)
-def get_entry(
-    service: ServiceDep,
-    kind: Kind,
-    key: EntryKey,
-    version: Annotated[int | None, Parameter(ge=1, le=1_000_000_000)] = None,
+def _get(
+    service: Service, kind: CatalogKind, key: str, version: int | None
 ) -> Response[EntryVersion]:
     from tco.store.catalog_sqlite import get_entry as read
 
@@ -293,15 +255,7 @@ def get_entry(
     return Response(found, headers={"ETag": etag(kind, key, found.version)})
 
 
-@get(
-    "/v1/catalog/{kind:str}/{key:str}/versions",
-    operation_id="listCatalogEntryVersions",
-    summary="A catalog entry's history: who changed what, when",
-    responses=READ_PROBLEMS,
-    tags=["catalog"],
-    sync_to_thread=False,
-)
-def list_entry_versions(service: ServiceDep, kind: Kind, key: EntryKey) -> list[EntryVersion]:
+def _versions(service: Service, kind: CatalogKind, key: str) -> list[EntryVersion]:
     from tco.store.catalog_sqlite import entry_history
 
     try:
@@ -310,10 +264,128 @@ def list_entry_versions(service: ServiceDep, kind: Kind, key: EntryKey) -> list[
         raise ProblemException(404, str(exc), field="key") from exc
 
 
+# Each kind is a resource of its own (/v1/catalog/models, /hardware, /frameworks) whose POST and
+# PUT take that kind's body type, so the document says exactly what each accepts (one route
+# with the kind in the path and an untyped body let every body through the schema).
+_NAMES: dict[CatalogKind, tuple[str, str, str]] = {
+    "models": ("Model", "Models", "a model"),
+    "hardware": ("Hardware", "Hardware", "an accelerator"),
+    "frameworks": ("Framework", "Frameworks", "a serving framework"),
+}
+_CREATE_DOCS: dict[CatalogKind, str] = {
+    "models": "A model key with its display name, aliases and source; variant_of names the "
+    "model it is a variant of (never merged into that model's quotes).",
+    "hardware": "Every value optional, each with its source (memory_source, topology_source, "
+    "all_in_kw_source + date); an unknown one stays out and the answers say so (capacity "
+    "without nodes, no power).",
+    "frameworks": "A serving framework key with its display name, aliases and source.",
+}
+_Version = Annotated[int | None, Parameter(ge=1, le=1_000_000_000)]
+
+
+def _handlers(kind: CatalogKind) -> list[HTTPRouteHandler]:
+    one, many, what = _NAMES[kind]
+    base = f"/v1/catalog/{kind}"
+
+    async def create(
+        request: Request[Any, Any, Any], service: Service, data: Entry
+    ) -> Response[CatalogEntryAnswer]:
+        return await _create(request, service, kind, data)
+
+    async def replace(
+        request: Request[Any, Any, Any],
+        service: Service,
+        key: str,
+        data: Entry,
+        if_match: str | None = None,
+    ) -> Response[CatalogEntryAnswer]:
+        return await _replace(request, service, kind, key, data, if_match)
+
+    def list_(service: Service) -> list[CatalogListItem]:
+        return _list(service, kind)
+
+    def get_(service: Service, key: str, version: int | None = None) -> Response[EntryVersion]:
+        return _get(service, kind, key, version)
+
+    def versions(service: Service, key: str) -> list[EntryVersion]:
+        return _versions(service, kind, key)
+
+    # Real objects, not the strings `from __future__ import annotations` leaves: litestar reads
+    # the body type and the parameters from them.
+    written = Response[CatalogEntryAnswer]
+    body = JSONBody[ENTRY_TYPES[kind]]  # type: ignore[valid-type]
+    request_t = Request[Any, Any, Any]
+    create.__annotations__ = {
+        "request": request_t,
+        "service": ServiceDep,
+        "data": body,
+        "return": written,
+    }
+    replace.__annotations__ = {"request": request_t, "service": ServiceDep, "key": EntryKey,
+                               "data": body, "if_match": IfMatch, "return": written}  # fmt: skip
+    list_.__annotations__ = {"service": ServiceDep, "return": list[CatalogListItem]}
+    get_.__annotations__ = {"service": ServiceDep, "key": EntryKey, "version": _Version,
+                            "return": Response[EntryVersion]}  # fmt: skip
+    versions.__annotations__ = {
+        "service": ServiceDep,
+        "key": EntryKey,
+        "return": list[EntryVersion],
+    }
+    create.__doc__ = _CREATE_DOCS[kind]
+    replace.__doc__ = (
+        "A new version of an added entry (shipped entries are read-only); the body is the whole "
+        "entry, its key the path's."
+    )
+    list_.__doc__ = (
+        f"Every {one.lower()} entry: the shipped ones (read-only, `shipped: true`) and those added "
+        "through the API or `tco catalog add-*` (with their latest version and fields)."
+    )
+    get_.__doc__ = (
+        "An added entry at its latest version, or at `version`; its ETag is what a PUT sends as "
+        "If-Match. A shipped entry is a 404 that says it is shipped (read-only)."
+    )
+    versions.__doc__ = (
+        "Every version of an added entry, newest first: who wrote it, when, with which request "
+        "id, what changed, and its fields."
+    )
+    read: dict[str, Any] = {
+        "responses": READ_PROBLEMS,
+        "tags": ["catalog"],
+        "sync_to_thread": False,
+    }
+    write: dict[str, Any] = {"opt": requires(Role.EDITOR), "security": API_KEY_SECURITY, "tags": ["catalog"],
+             "responses": _WRITE_PROBLEMS}  # fmt: skip
+    return [
+        post(
+            base,
+            operation_id=f"createCatalog{one}",
+            summary=f"Add {what} to the catalog (editor)",
+            status_code=201,
+            response_headers=[
+                *_WRITE_HEADERS,
+                ResponseHeader(name="Location", description="The new entry", documentation_only=True),
+            ],
+            **write,
+        )(create),
+        put(
+            f"{base}/{{key:str}}",
+            operation_id=f"replaceCatalog{one}",
+            summary=f"Replace {what} of the catalog (a new version); editor key and If-Match",
+            response_headers=_WRITE_HEADERS,
+            operation_class=require_header(Operation, "If-Match"),
+            **write,
+        )(replace),
+        *with_head(get(base, operation_id=f"listCatalog{many}",
+                       summary=f"The catalog's {kind}: shipped and added", **read)(list_)),
+        *with_head(get(f"{base}/{{key:str}}", operation_id=f"getCatalog{one}",
+                       summary=f"An added {one.lower()} entry (?version=N for an old one), with its ETag",
+                       **read)(get_)),
+        *with_head(get(f"{base}/{{key:str}}/versions", operation_id=f"listCatalog{one}Versions",
+                       summary=f"An added {one.lower()} entry's history: who changed what, when",
+                       **read)(versions)),
+    ]  # fmt: skip
+
+
 CATALOG_EDIT_HANDLERS = [
-    create_entry,
-    replace_entry,
-    *with_head(list_entries),
-    *with_head(get_entry),
-    *with_head(list_entry_versions),
+    handler for kind in ("models", "hardware", "frameworks") for handler in _handlers(kind)
 ]

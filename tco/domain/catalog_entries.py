@@ -1,7 +1,7 @@
 """Catalog entries an editor adds: models, hardware and serving frameworks as data.
 
 The shipped entries stay in ``tco.domain.keys`` and ``pricing/hardware.csv``; these are the
-ones added through ``POST /v1/catalog/{kind}`` or ``tco catalog add-*``, versioned like pricing
+ones added through ``POST /v1/catalog/{models,hardware,frameworks}`` or ``tco catalog add-*``, versioned like pricing
 tables (every edit a new immutable version; ``PUT`` needs ``If-Match``). Every value carries its
 source; a hardware value nobody published stays absent, and the answers that need it say so
 (capacity without nodes, no power) instead of assuming.
@@ -10,7 +10,7 @@ source; a hardware value nobody published stays absent, and the answers that nee
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from msgspec import Meta
@@ -28,6 +28,17 @@ _Source = Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"[A-Za-z0-
 _Aliases = Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(max_length=50)]
 _Count = Annotated[int, Meta(ge=1, le=1_000_000)]
 _Positive = Annotated[float, Meta(gt=0, le=1_000_000)]
+
+
+def _stated_needs(field: str, json_type: str, needed: dict[str, str]) -> dict[str, Any]:
+    """JSON Schema: when ``field`` holds a value (not null), every ``needed`` field does too."""
+    return {
+        "if": {"required": [field], "properties": {field: {"type": json_type}}},
+        "then": {
+            "required": sorted(needed),
+            "properties": {name: {"type": t} for name, t in needed.items()},
+        },
+    }
 
 
 class ModelEntry(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
@@ -50,6 +61,29 @@ class FrameworkEntry(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_f
 
 class HardwareEntry(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
     """What capacity and power answers need; every value optional, each with its source."""
+
+    # unsourced()'s rules, stated in the OpenAPI document too (tco.api.openapi_schema): a
+    # stated value comes with its source; nodes need both topology numbers.
+    __schema_rules__: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            _stated_needs("memory_gb", "number", {"memory_source": "string"}),
+            _stated_needs(
+                "gpus_per_node",
+                "integer",
+                {"topology_source": "string", "scale_up_domain_gpus": "integer"},
+            ),
+            _stated_needs(
+                "scale_up_domain_gpus",
+                "integer",
+                {"topology_source": "string", "gpus_per_node": "integer"},
+            ),
+            _stated_needs(
+                "all_in_kw_per_gpu",
+                "number",
+                {"all_in_kw_source": "string", "all_in_kw_source_date": "string"},
+            ),
+        ]
+    }
 
     key: _Key
     display_name: _Text
