@@ -68,6 +68,13 @@ MODEL_DISPLAY_NAMES: dict[str, str] = {
     "qwen3.6-35b-a3b": "Qwen3.6-35B-A3B",
     "glm-4.7": "GLM-4.7",
     "minimax-m3": "MiniMax-M3",
+    # InferenceX database keys that its API serves under another model's display name
+    # (InferenceX-app packages/constants/src/models.ts: Kimi-K2.5 covers kimik2.5 and kimik2.6,
+    # MiniMax-M2.5 covers m2.5 and m2.7, GLM-5 covers glm5 and glm5.1): distinct models, each
+    # its own key, so that tco sync stores their rows instead of refusing them.
+    "kimi-k2.6": "Kimi-K2.6",
+    "minimax-m2.7": "MiniMax-M2.7",
+    "glm-5.1": "GLM-5.1",
 }
 
 _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
@@ -79,13 +86,17 @@ _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "kimi-k2.5": ("Kimi-K2.5", "kimik2.5", "moonshotai/Kimi-K2.5"),
     "kimi-k2.5-or-k2.6": ("Kimi-K2.5/K2.6 (blog wording)", "Kimi-K2.5/K2.6"),
-    "dsv4-pro": ("DeepSeek-V4-Pro", "dsv4pro", "deepseek-ai/DeepSeek-V4-Pro"),
+    # dsv4: InferenceX's database key for DeepSeek-V4-Pro (models.ts)
+    "dsv4-pro": ("DeepSeek-V4-Pro", "dsv4pro", "dsv4", "deepseek-ai/DeepSeek-V4-Pro"),
     "glm-5": ("GLM-5", "glm5", "zai-org/GLM-5"),
     "minimax-m2.5": ("MiniMax-M2.5", "minimaxm2.5", "MiniMaxAI/MiniMax-M2.5"),
     "qwen3.5-397b-a17b": ("Qwen3.5-397B-A17B", "qwen3.5", "Qwen/Qwen3.5-397B-A17B"),
     "gpt-oss-120b": ("openai/gpt-oss-120b", "gptoss120b"),
     "llama-3.3-70b": (
         "Llama-3.3-70B-Instruct",
+        # InferenceX's key and display name for its FP8 checkpoint (the precision is a field)
+        "llama70b",
+        "Llama-3.3-70B-Instruct-FP8",
         "meta-llama/Llama-3.3-70B-Instruct",
         "llama3.3-70b",
     ),
@@ -98,6 +109,9 @@ _MODEL_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "glm-4.7": ("GLM-4.7", "glm47", "zai-org/GLM-4.7"),
     "minimax-m3": ("MiniMax-M3", "minimaxm3", "MiniMaxAI/MiniMax-M3"),
+    "kimi-k2.6": ("kimik2.6",),
+    "minimax-m2.7": ("minimaxm2.7",),
+    "glm-5.1": ("glm5.1",),
 }
 
 # Model variants (README "Model variants"): an alias is another spelling of one model and its
@@ -161,6 +175,10 @@ FRAMEWORK_DISPLAY_NAMES: dict[str, str] = {
     "dynamo-sglang": "Dynamo + SGLang",
     "mori-sglang": "MoRI + SGLang",
     "atom": "ATOM",
+    # InferenceX's names for those frameworks' own prefill/decode disaggregation (availability
+    # rows, 2026-06): kept apart from the aggregated framework rather than assumed the same
+    "vllm-disagg": "vLLM (disaggregated)",
+    "atom-disagg": "ATOM (disaggregated)",
 }
 
 _FRAMEWORK_ALIASES: dict[str, tuple[str, ...]] = {
@@ -172,6 +190,8 @@ _FRAMEWORK_ALIASES: dict[str, tuple[str, ...]] = {
     "dynamo-sglang": (),
     "mori-sglang": (),
     "atom": (),
+    "vllm-disagg": (),
+    "atom-disagg": (),
 }
 
 PRECISION_KEYS: tuple[str, ...] = ("fp4", "fp8", "int4", "bf16")
