@@ -10,15 +10,10 @@ very server.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
-from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
 from swagger_ui_bundle import swagger_ui_path
 
-from tco.api.http import with_head
-from tco.api.static import page_csp, serve_file
+from tco.api.static import page_csp, page_with_files
 
 OWN_ASSETS = Path(__file__).resolve().parent / "docs_assets"
 SWAGGER_UI = Path(str(swagger_ui_path))
@@ -30,37 +25,15 @@ DOCS_ASSETS = {
     "docs.js": OWN_ASSETS / "docs.js",
     "docs.css": OWN_ASSETS / "docs.css",
 }
-# Swagger UI draws its icons from data: URIs in its stylesheet.
-DOCS_CSP = page_csp(img_src="'self' data:")
-
-
-@get(
-    "/docs",
-    operation_id="getDocs",
-    summary="Interactive API reference (Swagger UI, works offline)",
-    include_in_schema=False,
-    sync_to_thread=False,
+DOCS_HANDLERS = page_with_files(
+    page_path="/docs",
+    page=OWN_ASSETS / "docs.html",
+    page_summary="Interactive API reference (Swagger UI, works offline)",
+    # Swagger UI draws its icons from data: URIs in its stylesheet.
+    csp=page_csp(img_src="'self' data:"),
+    page_cache_control="public, max-age=300",
+    files_path="/docs/assets/{name:str}",
+    files=DOCS_ASSETS,
+    files_summary="A script, stylesheet or icon of the API reference page",
+    operation_prefix="Docs",
 )
-def docs_page(request: Request[Any, Any, Any]) -> Response[bytes]:
-    return serve_file(
-        request, OWN_ASSETS / "docs.html", csp=DOCS_CSP, cache_control="public, max-age=300"
-    )
-
-
-@get(
-    "/docs/assets/{name:str}",
-    operation_id="getDocsAsset",
-    summary="A script, stylesheet or icon of the API reference page",
-    include_in_schema=False,
-    sync_to_thread=False,
-)
-def docs_asset(
-    request: Request[Any, Any, Any], name: Annotated[str, Parameter(max_length=100)]
-) -> Response[bytes]:
-    path = DOCS_ASSETS.get(name)
-    if path is None:
-        raise NotFoundException(f"no such docs asset: {name}")
-    return serve_file(request, path)
-
-
-DOCS_HANDLERS = [*with_head(docs_page), *with_head(docs_asset)]

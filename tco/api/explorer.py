@@ -8,49 +8,22 @@ same-origin files; ``blob:`` and ``data:`` images are what the PNG export draws 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
 
-from litestar import Request, Response, get
-from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
-
-from tco.api.http import with_head
-from tco.api.static import page_csp, serve_file
+from tco.api.static import page_csp, page_with_files
 
 EXPLORER_DIR = Path(__file__).resolve().parent.parent / "explorer"
 # Every served file, by name: nothing else under /explorer/ answers.
 EXPLORER_FILES = {p.name: p for p in sorted(EXPLORER_DIR.iterdir()) if p.suffix in (".js", ".css")}
-EXPLORER_CSP = page_csp(img_src="'self' blob: data:")
-
-
-@get(
-    "/",
-    operation_id="getExplorer",
-    summary="The explorer: frontiers, costs, cheapest options, history, compare, pricing",
-    include_in_schema=False,
-    sync_to_thread=False,
-)
-def explorer_page(request: Request[Any, Any, Any]) -> Response[bytes]:
-    return serve_file(
-        request, EXPLORER_DIR / "index.html", csp=EXPLORER_CSP, cache_control="no-cache"
-    )
-
-
-@get(
-    "/explorer/{name:str}",
-    operation_id="getExplorerAsset",
-    summary="A module or stylesheet of the explorer",
-    include_in_schema=False,
-    sync_to_thread=False,
-)
-def explorer_asset(
-    request: Request[Any, Any, Any], name: Annotated[str, Parameter(max_length=100)]
-) -> Response[bytes]:
-    path = EXPLORER_FILES.get(name)
-    if path is None:
-        raise NotFoundException(f"no such explorer file: {name}")
+EXPLORER_HANDLERS = page_with_files(
+    page_path="/",
+    page=EXPLORER_DIR / "index.html",
+    page_summary="The explorer: frontiers, costs, cheapest options, history, compare, pricing",
+    csp=page_csp(img_src="'self' blob: data:"),
+    page_cache_control="no-cache",
+    files_path="/explorer/{name:str}",
+    files=EXPLORER_FILES,
+    files_summary="A module or stylesheet of the explorer",
     # no-cache: the modules import each other by unversioned URLs; revalidation keeps them in step
-    return serve_file(request, path, cache_control="no-cache")
-
-
-EXPLORER_HANDLERS = [*with_head(explorer_page), *with_head(explorer_asset)]
+    files_cache_control="no-cache",
+    operation_prefix="Explorer",
+)

@@ -7,13 +7,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Request, Response
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Parameter
 
-from tco.api.http import _matches, strong_etag
+from tco.api.http import _matches, strong_etag, with_head
 
 # Asset URLs carry no version: caches keep them 5 minutes, then revalidate with the ETag.
 ASSET_CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=3600"
@@ -83,3 +87,37 @@ def serve_file(
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers, media_type=media_type)
     return Response(content=body, headers=headers, media_type=media_type)
+
+
+def page_with_files(
+    *,
+    page_path: str,
+    page: Path,
+    page_summary: str,
+    csp: str,
+    page_cache_control: str,
+    files_path: str,
+    files: Mapping[str, Path],
+    files_summary: str,
+    files_cache_control: str = ASSET_CACHE_CONTROL,
+    operation_prefix: str,
+) -> list[HTTPRouteHandler]:
+    """GET (and HEAD) routes for one of tco's pages and the files it loads: ``files_path`` ends
+    in ``{name:str}``, and only the names in ``files`` answer (anything else is a 404)."""
+
+    def serve_page(request: Request[Any, Any, Any]) -> Response[bytes]:
+        return serve_file(request, page, csp=csp, cache_control=page_cache_control)
+
+    def serve_named(
+        request: Request[Any, Any, Any], name: Annotated[str, Parameter(max_length=100)]
+    ) -> Response[bytes]:
+        path = files.get(name)
+        if path is None:
+            raise NotFoundException(f"no such file of {page_path}: {name}")
+        return serve_file(request, path, cache_control=files_cache_control)
+
+    common: dict[str, Any] = {"include_in_schema": False, "sync_to_thread": False}
+    return [
+        *with_head(get(page_path, operation_id=f"get{operation_prefix}", summary=page_summary, **common)(serve_page)),
+        *with_head(get(files_path, operation_id=f"get{operation_prefix}File", summary=files_summary, **common)(serve_named)),
+    ]  # fmt: skip

@@ -111,20 +111,40 @@ def running_server(
                 process.wait()
 
 
-def _tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its descendants (granian forks its workers)."""
-    total = 0.0
+def process_tree(pid: int) -> Iterator[int]:
+    """``pid`` and its live descendants (granian and ``--workers N`` fork the app's processes)."""
     stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            stat = Path(f"/proc/{current}/stat").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
         except OSError:  # it exited meanwhile
             continue
+        yield current
+        stack.extend(int(child) for child in children)
+
+
+def status_kb(pid: int, field: str) -> int:
+    """A ``/proc/PID/status`` memory field (VmRSS, VmHWM) in kB; 0 once the process is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next(
+        int(line.split()[1]) for line in status.splitlines() if line.startswith(f"{field}:")
+    )
+
+
+def _tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its descendants."""
+    total = 0.0
+    for current in process_tree(pid):
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+        except OSError:
+            continue
         fields = stat.rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS_PER_S
-        stack.extend(int(child) for child in children)
     return total
 
 

@@ -27,7 +27,9 @@ from tco.store import Role, SqliteStore
 from tests.perf.bench_http import (
     HOST,
     _tree_cpu_s,
+    process_tree,
     running_server,
+    status_kb,
     tco_serve_command,
     wait_healthy,
 )
@@ -75,18 +77,7 @@ def quote_ms(conn: http.client.HTTPConnection, path: str) -> tuple[float, float]
 
 def peak_rss_mb(pid: int) -> float:
     """Largest VmHWM of ``pid`` and its descendants (with --workers N the app runs in children)."""
-    peak, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except FileNotFoundError:
-            continue
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        peak = max(peak, kb)
-        stack.extend(int(child) for child in children)
-    return peak / 1024
+    return max((status_kb(p, "VmHWM") for p in process_tree(pid)), default=0) / 1024
 
 
 @dataclass

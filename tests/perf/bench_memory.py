@@ -18,12 +18,18 @@ import os
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tco.shipped_pricing import load_catalog
 from tco.store import Role, SqliteStore
-from tests.perf.bench_http import HOST, running_server, tco_serve_command, wait_healthy
+from tests.perf.bench_http import (
+    HOST,
+    process_tree,
+    running_server,
+    status_kb,
+    tco_serve_command,
+    wait_healthy,
+)
 
 WRITES = int(os.environ.get("TCO_BENCH_MEMORY_WRITES", "1000"))
 WARMUP_WRITES = WRITES // 5  # the caches fill within the first ~130 writes (see below)
@@ -35,17 +41,7 @@ QUOTE = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50"
 
 def rss_mb(pid: int) -> float:
     """Current resident set (VmRSS) of ``pid`` and its descendants, MB."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except FileNotFoundError:
-            continue
-        total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))  # fmt: skip
-        stack.extend(int(child) for child in children)
-    return total / 1024
+    return sum(status_kb(p, "VmRSS") for p in process_tree(pid)) / 1024
 
 
 def offers(version: int) -> list[dict[str, Any]]:
