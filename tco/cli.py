@@ -19,7 +19,8 @@ from tco.cli_store import add_store_argument
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
 from tco.domain.pricing import OFFER_KINDS
-from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
+from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse, TargetQuote
+from tco.domain.quote_summary import QuoteSummaryResponse
 from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
 
 # --demand-<kind> options: QuoteRequest.demand kinds and their value types.
@@ -62,7 +63,7 @@ def _emit_machine_format(answer: object, rows: Callable[[], list[Row]], fmt: str
     return fmt in ("json", "csv")
 
 
-def _print_quote(answer: QuoteResponse, fmt: str) -> None:
+def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None:
     if _emit_machine_format(answer, lambda: quote_rows(answer), fmt):
         return
     a = answer.assumptions
@@ -85,9 +86,12 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
         print(f"  offer filters {msgspec.json.encode(given).decode()}; offers excluded: {excluded}")
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
-        if not tq.options:
+        options = (
+            tq.options if isinstance(tq, TargetQuote) else [tq.cheapest] if tq.cheapest else []
+        )
+        if not options:
             print("    no option reaches this target with a priced offer")
-        for o in tq.options:
+        for o in options:
             op = o.operating_point
             print(
                 f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
@@ -100,6 +104,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             for caveat in o.caveats:
                 print(f"        caveat: {caveat}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
+        if not isinstance(tq, TargetQuote):  # view=summary: counts only
+            print(
+                f"    {tq.unreachable_total} recipe(s) cannot reach it; {tq.excluded_total} excluded"
+            )
+            continue
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
             print(f"    lowest monthly bill for this demand: {low.hardware} {low.recipe.label}, "
@@ -353,6 +362,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="build vs buy against this API price (tco: GET /v1/api-prices)",
     )
     q.add_argument(
+        "--view",
+        choices=["full", "summary"],
+        default="full",
+        help="summary: per target the cheapest option only (default: full)",
+    )
+    q.add_argument(
         "--database", help="read prices and runs from this store instead of the shipped files"
     )
     q.add_argument(
@@ -497,9 +512,10 @@ def _run(args: argparse.Namespace) -> int:
             "regions": args.region, "max_price_age_days": args.max_price_age_days,
             "exclude_placeholder_prices": args.exclude_placeholder_prices,
             "min_commitment_months": args.min_commitment_months, "max_commitment_months": args.max_commitment_months,
+            "view": args.view,
         }  # fmt: skip
         request = _decode(QuoteRequest, payload, "quote")
-        _print_quote(_service(args.database).quote(request), args.format)
+        _print_quote(_service(args.database).answer(request), args.format)
         return 0
     if args.command == "compare":
         request = CompareRequest(

@@ -36,6 +36,7 @@ from tco.domain.quote import (
     quote,
     recipe_label,
 )
+from tco.domain.quote_summary import QuoteSummaryResponse, summarize
 from tco.shipped_pricing import load_api_prices
 
 
@@ -264,6 +265,13 @@ class Service:
             return answer
         assumptions = msgspec.structs.replace(answer.assumptions, model_variants=variants)
         return msgspec.structs.replace(answer, assumptions=assumptions)
+
+    def answer(
+        self, request: QuoteRequest, *, table: PricingTable | None = None
+    ) -> QuoteResponse | QuoteSummaryResponse:
+        """The quote in the request's view: full, or per target the cheapest option only."""
+        answer = self.quote(request, table=table)
+        return summarize(answer) if request.view == "summary" else answer
 
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)

@@ -106,6 +106,12 @@ PARAMETERS: dict[str, str] = {
         "Only offers committing at most this many months (terms as for min_commitment_months). "
         "Absent: no bound."
     ),
+    "view": (
+        "full: every listed alternative, the cheapest per hardware, unreachable and excluded "
+        "recipes; summary: per target only the cheapest option (with its operating point, "
+        "offer, evidence and caveats) and the counts of unreachable and excluded recipes, a few "
+        "KB for spreadsheets and chat tools."
+    ),
     "top": "How many ranked (recipe, offer) options to list per target, 1 to 100.",
     "demand_kind": (
         "Unit of demand_value: output_tokens_per_s, output_tokens_per_day, requests_per_s or "

@@ -38,6 +38,7 @@ from tco.domain.frontier import Interpolation
 from tco.domain.index import Pooling
 from tco.domain.pricing import OFFER_KINDS
 from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
+from tco.domain.quote_summary import QuoteSummaryResponse, QuoteView
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
@@ -212,10 +213,11 @@ def _demand_group() -> QueryGroup:
 )
 def post_quote(
     request: Request[Any, Any, Any], data: JSONBody[QuoteRequest], service: ServiceDep
-) -> Response[QuoteResponse]:
+) -> Response[QuoteResponse | QuoteSummaryResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
-    hardware, unreachable and excluded recipes, and every assumption echoed."""
-    answer = service.quote(data)
+    hardware, unreachable and excluded recipes, and every assumption echoed (view=summary: per
+    target the cheapest option only, with unreachable and excluded counts)."""
+    answer = service.answer(data)
     return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
 
 
@@ -287,7 +289,8 @@ def get_quote(
     exclude_placeholder_prices: ExcludePlaceholderParam = False,
     min_commitment_months: CommitmentParam = None,
     max_commitment_months: CommitmentParam = None,
-) -> Response[QuoteResponse]:
+    view: FromQuery[QuoteView] = QUOTE_DEFAULTS["view"],
+) -> Response[QuoteResponse | QuoteSummaryResponse]:
     table = service.table(pricing, pricing_version)
     csv = wants_csv(request)
     # The answer is a pure function of the query, the dataset version and the (immutable)
@@ -319,7 +322,7 @@ def get_quote(
             interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks,
             max_ttft_s, top, demand_kind, demand_value, api_price, offer,
         )  # fmt: skip
-        answer = service.quote(req, table=table)
+        answer = service.answer(msgspec.structs.replace(req, view=view), table=table)
         return represent(request, answer, lambda: quote_rows(answer), csv=csv)
 
     return respond(

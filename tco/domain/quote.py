@@ -118,6 +118,8 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True, forbid_unknown_field
     # (inline prices, or the id of a shipped entry from GET /v1/api-prices).
     demand: Demand | None = None
     api_price: ApiPriceId | ApiPriceInput | None = None
+    # full: every listed alternative; summary: per target the cheapest option only
+    view: Literal["full", "summary"] = "full"
 
 
 class Knot(msgspec.Struct, kw_only=True, frozen=True):
@@ -258,7 +260,9 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     excluded_offers: dict[str, int] = {}
 
 
-class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
+class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True, tag="full", tag_field="view"):
+    """The full answer (view=full); tco.domain.quote_summary has the compact one."""
+
     assumptions: Assumptions
     targets: list[TargetQuote]
 

@@ -489,3 +489,54 @@ def test_curves_and_history_take_the_offer_filters(client: Client, service: Any)
     assert body["excluded_offers"] == {"offer_kind": 17, "price_undated": 8, "price_age": 13}
     kinds = {p["offer_kind"] for h in body["hardware"] for p in h["points"]}
     assert kinds and kinds <= {"on_demand", "reserved_1y"}
+
+
+# ------------------------------------------------------------------ view=summary (issue #18)
+
+
+def test_summary_view_is_small_and_its_cheapest_options_are_the_full_answers(
+    client: Client,
+) -> None:
+    """dsr1 8192/1024 at 20, 50, 100: under 8 KB; each cheapest option byte for byte the one of
+    the full answer; unreachable and excluded as counts."""
+    body = {**DSR1, "targets": [20, 50, 100]}
+    full = client.post("/v1/quotes", json=body)
+    summary = client.post("/v1/quotes", json={**body, "view": "summary"})
+    got = client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50,100&view=summary")
+    assert full.status_code == summary.status_code == got.status_code == 200
+    assert got.content == summary.content
+    assert len(summary.content) < 8 * 1024 < len(full.content)
+    compact, whole = msgspec.json.decode(summary.content), msgspec.json.decode(full.content)
+    assert compact["view"] == "summary" and whole["view"] == "full"
+    assert compact["assumptions"] == whole["assumptions"]
+    assert set(compact["targets"][0]) == {
+        "target_interactivity",
+        "cheapest",
+        "unreachable_total",
+        "excluded_total",
+    }
+    for small, big in zip(compact["targets"], whole["targets"], strict=True):
+        assert msgspec.json.encode(small["cheapest"]) == msgspec.json.encode(big["cheapest"])
+        assert small["cheapest"] is not None
+        assert small["unreachable_total"] == big["unreachable_total"]
+        assert small["excluded_total"] == big["excluded_total"]
+    # Raw bytes: the cheapest option's encoding appears verbatim in both answers.
+    first = msgspec.json.encode(whole["targets"][2]["cheapest"])
+    assert first in summary.content and first in full.content
+    # 20, 50, 100 tok/s/user: 10, 38, 83 of the measured recipes cannot reach them.
+    assert [t["unreachable_total"] for t in compact["targets"]] == [10, 38, 83]
+
+
+def test_summary_view_as_csv_and_from_the_cli(client: Client, capsysbinary: Any) -> None:
+    url = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50&view=summary"
+    rows = list(csv.DictReader(io.StringIO(client.get(url, headers={"Accept": "text/csv"}).text)))
+    assert [(r["target_tok_s_user"], r["rank"]) for r in rows] == [("20.0", "1"), ("50.0", "1")]
+    assert cli_main(["quote", "--model", "dsr1", "--isl", "8192", "--osl", "1024", "--target", "20",
+                     "--target", "50", "--view", "summary", "--format", "json"]) == 0  # fmt: skip
+    printed = capsysbinary.readouterr().out
+    assert printed == client.get(url).content + b"\n"
+
+
+def test_an_unknown_view_is_a_400(client: Client) -> None:
+    problem(client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20&view=tiny"), 400)
+    problem(client.post("/v1/quotes", json={**DSR1, "targets": [20], "view": "tiny"}), 400)
