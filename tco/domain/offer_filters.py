@@ -17,7 +17,8 @@ counted under one reason, the first of ``EXCLUSION_REASONS`` that applies:
    a ``YYYY-MM`` date counts from the month's first day;
 7. ``commitment_unknown``: a commitment bound is given and the offer's term is unknown (an
    ``owned`` offer without TCO inputs stating its lifetime);
-8. ``commitment_term``: its term is outside ``min_commitment_months`` .. ``max_commitment_months``.
+8. ``commitment_term``: its term is outside ``min_commitment_months`` .. ``max_commitment_months``
+   (a minimum above the maximum keeps nothing: no error, like a provider nobody sells).
 
 Providers and regions compare case-insensitively; a value nobody sells simply matches nothing.
 Price overrides (kind ``override``) are the request's own prices and pass every offer filter.
@@ -32,7 +33,6 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from tco.domain.errors import InvalidRequest
 from tco.domain.freshness import price_date
 from tco.domain.pricing import Offer, OfferKind
 
@@ -60,7 +60,8 @@ EXCLUSION_REASONS: tuple[str, ...] = (
     "commitment_term",
 )
 
-_Names = Annotated[list[Annotated[str, Meta(min_length=1, max_length=200)]], Meta(max_length=100)]
+# As wide as a 2000-character query string allows, so GET and POST accept the same lists.
+_Names = Annotated[list[Annotated[str, Meta(min_length=1, max_length=2000)]], Meta(max_length=1000)]
 _Months = Annotated[int, Meta(ge=0, le=1200, description="Commitment term, months")]
 
 
@@ -131,11 +132,6 @@ def filter_offers(
     ``EXCLUSION_REASONS`` order, only those that occur)."""
     if f is None:
         return list(offers), {}
-    low, high = f.min_commitment_months, f.max_commitment_months
-    if low is not None and high is not None and low > high:
-        raise InvalidRequest(
-            "min_commitment_months", f"min_commitment_months={low} > max_commitment_months={high}"
-        )
     kept: list[Offer] = []
     counts = dict.fromkeys(EXCLUSION_REASONS, 0)
     for offer in offers:

@@ -390,9 +390,9 @@ def test_commitment_bounds_and_regions() -> None:
     assert long.targets[0].cheapest.usd_per_million_tokens == pytest.approx(1.5e6 / (3600 * 800))
     eu = policy_quote(regions=["EU-West-1", "nowhere"])  # case-insensitive; unknown: no error
     assert eu.assumptions.excluded_offers == {"region": 4}
-    with pytest.raises(InvalidRequest) as err:
-        policy_quote(min_commitment_months=13, max_commitment_months=12)
-    assert err.value.field == "min_commitment_months"
+    nothing = policy_quote(min_commitment_months=13, max_commitment_months=12)  # no error
+    assert nothing.assumptions.excluded_offers == {"commitment_unknown": 1, "commitment_term": 4}
+    assert nothing.targets[0].cheapest is None
 
 
 def test_price_overrides_pass_every_offer_filter() -> None:
