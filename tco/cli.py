@@ -18,7 +18,9 @@ import msgspec
 from tco.cli_store import add_store_argument
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
-from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
+from tco.domain.pricing import OFFER_KINDS
+from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse, TargetQuote
+from tco.domain.quote_summary import QuoteSummaryResponse
 from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
 
 # --demand-<kind> options: QuoteRequest.demand kinds and their value types.
@@ -61,7 +63,7 @@ def _emit_machine_format(answer: object, rows: Callable[[], list[Row]], fmt: str
     return fmt in ("json", "csv")
 
 
-def _print_quote(answer: QuoteResponse, fmt: str) -> None:
+def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None:
     if _emit_machine_format(answer, lambda: quote_rows(answer), fmt):
         return
     a = answer.assumptions
@@ -74,11 +76,22 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
               f"{f.stale_options} stale option(s) (> {f.stale_benchmark_days} days benchmark, > {f.stale_price_days} days price)")  # fmt: skip
     if a.model_variants:
         print(f"  not included, variants of {a.model}: {', '.join(a.model_variants)} (quote each by its key)")  # fmt: skip
+    if a.offer_filters is not None:
+        given = {
+            k: v
+            for k, v in msgspec.structs.asdict(a.offer_filters).items()
+            if v not in (None, False)
+        }
+        excluded = ", ".join(f"{k} {n}" for k, n in a.excluded_offers.items()) or "none"
+        print(f"  offer filters {msgspec.json.encode(given).decode()}; offers excluded: {excluded}")
     for tq in answer.targets:
         print(f"\n  target {tq.target_interactivity:g} tok/s/user")
-        if not tq.options:
+        options = (
+            tq.options if isinstance(tq, TargetQuote) else [tq.cheapest] if tq.cheapest else []
+        )
+        if not options:
             print("    no option reaches this target with a priced offer")
-        for o in tq.options:
+        for o in options:
             op = o.operating_point
             print(
                 f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
@@ -91,6 +104,11 @@ def _print_quote(answer: QuoteResponse, fmt: str) -> None:
             for caveat in o.caveats:
                 print(f"        caveat: {caveat}")
             _print_procurement(o, a.api_price.id if a.api_price else "")
+        if not isinstance(tq, TargetQuote):  # view=summary: counts only
+            print(
+                f"    {tq.unreachable_total} recipe(s) cannot reach it; {tq.excluded_total} excluded"
+            )
+            continue
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
             print(f"    lowest monthly bill for this demand: {low.hardware} {low.recipe.label}, "
@@ -298,6 +316,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="only benchmarks measured by this date (YYYY-MM-DD)",
     )
     q.add_argument("--top", type=int, default=5, help="options per target (default: 5)")
+    q.add_argument(
+        "--offer-kind",
+        action="append",
+        choices=list(OFFER_KINDS),
+        help="only offers of this kind; repeat for several",
+    )
+    q.add_argument("--provider", action="append", help="only this provider's offers; repeat")
+    q.add_argument("--region", action="append", help="only offers in this region; repeat")
+    q.add_argument(
+        "--max-price-age-days",
+        type=int,
+        metavar="N",
+        help="only prices dated at most N days before --as-of (else today); undated ones go",
+    )
+    q.add_argument(
+        "--exclude-placeholder-prices",
+        action="store_true",
+        help="leave out offers whose status is placeholder",
+    )
+    q.add_argument(
+        "--min-commitment-months",
+        type=int,
+        metavar="N",
+        help="only offers committing at least N months (on_demand 0, reserved_1y 12, ...)",
+    )
+    q.add_argument(
+        "--max-commitment-months",
+        type=int,
+        metavar="N",
+        help="only offers committing at most N months",
+    )
     demand = q.add_mutually_exclusive_group()
     for kind, kind_type in _DEMAND_KINDS.items():
         demand.add_argument(
@@ -311,6 +360,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--api-price",
         metavar="ID",
         help="build vs buy against this API price (tco: GET /v1/api-prices)",
+    )
+    q.add_argument(
+        "--view",
+        choices=["full", "summary"],
+        default="full",
+        help="summary: per target the cheapest option only (default: full)",
     )
     q.add_argument(
         "--database", help="read prices and runs from this store instead of the shipped files"
@@ -453,10 +508,14 @@ def _run(args: argparse.Namespace) -> int:
             "as_of": args.as_of.isoformat() if args.as_of else None, "top": args.top,
             "demand": next(({"kind": k, "value": getattr(args, f"demand_{k}")} for k in _DEMAND_KINDS
                             if getattr(args, f"demand_{k}") is not None), None),
-            "api_price": args.api_price,
+            "api_price": args.api_price, "offer_kinds": args.offer_kind, "providers": args.provider,
+            "regions": args.region, "max_price_age_days": args.max_price_age_days,
+            "exclude_placeholder_prices": args.exclude_placeholder_prices,
+            "min_commitment_months": args.min_commitment_months, "max_commitment_months": args.max_commitment_months,
+            "view": args.view,
         }  # fmt: skip
         request = _decode(QuoteRequest, payload, "quote")
-        _print_quote(_service(args.database).quote(request), args.format)
+        _print_quote(_service(args.database).answer(request), args.format)
         return 0
     if args.command == "compare":
         request = CompareRequest(

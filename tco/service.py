@@ -25,6 +25,7 @@ from tco.domain.freshness import STALE_BENCHMARK_DAYS, STALE_PRICE_DAYS, StalePo
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.keys import MODEL_VARIANT_OF, variants_of
+from tco.domain.offer_filters import OfferFilters
 from tco.domain.points import Point
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import (
@@ -35,6 +36,7 @@ from tco.domain.quote import (
     quote,
     recipe_label,
 )
+from tco.domain.quote_summary import QuoteSummaryResponse, summarize
 from tco.shipped_pricing import load_api_prices
 
 
@@ -109,6 +111,8 @@ class CurvesResponse(msgspec.Struct, kw_only=True, frozen=True):
     utilization: float
     interpolation: Interpolation
     curves: list[HardwareCurve]
+    offer_filters: OfferFilters | None = None  # as a quote's assumptions state them
+    excluded_offers: dict[str, int] = {}  # offers the filters left out, by first reason
 
 
 class FrontierKnot(msgspec.Struct, kw_only=True, frozen=True):
@@ -262,6 +266,13 @@ class Service:
         assumptions = msgspec.structs.replace(answer.assumptions, model_variants=variants)
         return msgspec.structs.replace(answer, assumptions=assumptions)
 
+    def answer(
+        self, request: QuoteRequest, *, table: PricingTable | None = None
+    ) -> QuoteResponse | QuoteSummaryResponse:
+        """The quote in the request's view: full, or per target the cheapest option only."""
+        answer = self.quote(request, table=table)
+        return summarize(answer) if request.view == "summary" else answer
+
     def compare(self, request: CompareRequest) -> CompareResponse:
         return compare(self.index, request)
 
@@ -336,7 +347,7 @@ class Service:
         lo, hi = float(x.min()), float(x.max())
         grid = np.geomspace(lo, hi, steps)
         request = msgspec.structs.replace(base, targets=[float(t) for t in grid], top=1)
-        answer = quote(self.index, table, request)
+        answer = quote(self.index, table, request, today=base.as_of or self.clock())
         by_hw: dict[str, list[CurvePoint]] = {}
         for tq in answer.targets:
             for opt in tq.cheapest_per_hardware:
@@ -359,6 +370,7 @@ class Service:
             pricing_table=table.name, pricing_version=table.version,
             token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
+            offer_filters=answer.assumptions.offer_filters, excluded_offers=answer.assumptions.excluded_offers,
         )  # fmt: skip
 
     def frontiers(

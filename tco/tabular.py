@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from tco.domain.compare import CompareResponse, SideValue
-from tco.domain.quote import QuoteOption, QuoteResponse
+from tco.domain.quote import QuoteOption, QuoteResponse, TargetQuote
+from tco.domain.quote_summary import QuoteSummaryResponse
 
 Row = dict[str, object]
 
@@ -109,7 +110,8 @@ def _procurement_columns(o: QuoteOption) -> Row:
     return row
 
 
-def quote_rows(answer: QuoteResponse) -> list[Row]:
+def quote_rows(answer: QuoteResponse | QuoteSummaryResponse) -> list[Row]:
+    """One row per listed option (view=summary: per target its cheapest option)."""
     a = answer.assumptions
     context = {
         "model": a.model, "isl": a.isl, "osl": a.osl, "benchmark_as_of": a.benchmark_as_of,
@@ -119,7 +121,9 @@ def quote_rows(answer: QuoteResponse) -> list[Row]:
     return [
         {**option_row(tq.target_interactivity, o), **_evidence_columns(o), **context}
         for tq in answer.targets
-        for o in tq.options
+        for o in (
+            tq.options if isinstance(tq, TargetQuote) else [tq.cheapest] if tq.cheapest else []
+        )
     ]
 
 

@@ -23,16 +23,21 @@ from tco.api.http import (
 )
 from tco.api.reads import (
     QUOTE_DEFAULTS,
+    CommitmentParam,
     CsvText,
+    ExcludePlaceholderParam,
     InterpolationParam,
     Isl,
+    MaxPriceAgeParam,
     Model,
+    OfferKindsParam,
     OptionalText,
     Osl,
     PoolingParam,
     PricingVersion,
     TokenBasisParam,
     UtilizationParam,
+    offer_query,
     quote_query,
 )
 from tco.domain.history import HistoryResponse, history
@@ -50,13 +55,15 @@ _answers: weakref.WeakKeyDictionary[FrontierIndex, dict[bytes, HistoryResponse]]
 _answers_lock = threading.Lock()
 
 
-def _history(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> HistoryResponse:
-    key = msgspec.json.encode((table, request))  # a table version is immutable; cheap anyway
+def _history(
+    index: FrontierIndex, table: PricingTable, request: QuoteRequest, today: dt.date
+) -> HistoryResponse:
+    key = msgspec.json.encode((table, request, today))  # a table version is immutable; cheap
     with _answers_lock:
         answers = _answers.setdefault(index, {})
         if key in answers:
             return answers[key]
-    answer = history(index, table, request)
+    answer = history(index, table, request, today=today)
     with _answers_lock:
         if len(answers) >= _ANSWERS_PER_INDEX:
             answers.pop(next(iter(answers)))  # the oldest
@@ -112,6 +119,13 @@ async def get_history(
         dt.date | None, Parameter(description="Leave out benchmark dates after this one")
     ] = None,
     hardware: CsvText = None,
+    offer_kinds: OfferKindsParam = None,
+    providers: CsvText = None,
+    regions: CsvText = None,
+    max_price_age_days: MaxPriceAgeParam = None,
+    exclude_placeholder_prices: ExcludePlaceholderParam = False,
+    min_commitment_months: CommitmentParam = None,
+    max_commitment_months: CommitmentParam = None,
 ) -> Response[HistoryResponse]:
     """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
     answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so
@@ -119,11 +133,17 @@ async def get_history(
     req = quote_query(
         model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
         interpolation, pooling, None, as_of, hardware, None, None, None, None,
+        offer=offer_query(
+            offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
+            min_commitment_months, max_commitment_months,
+        ),
     )  # fmt: skip
     service.check_keys(req)
     table = service.table(req.pricing, req.pricing_version)
     # a first answer quotes once per benchmark date: off the event loop
-    answer = await anyio.to_thread.run_sync(_history, service.index, table, req)
+    # price ages (max_price_age_days) count to the request's as_of, else the service's today
+    today = req.as_of or service.clock()
+    answer = await anyio.to_thread.run_sync(_history, service.index, table, req, today)
     return cached(request, answer, lambda: history_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
 
 

@@ -74,6 +74,44 @@ PARAMETERS: dict[str, str] = {
         "Only operating points whose median time to first token is at most this many seconds. "
         "Absent: no TTFT limit."
     ),
+    "offer_kinds": (
+        "Only offers of these kinds, before ranking: comma-separated, each one of on_demand, "
+        "spot, reserved_short_term, reserved_1y, reserved_2y, reserved_3y, owned, list, "
+        "override. Absent: every kind. Price overrides pass every offer filter."
+    ),
+    "providers": (
+        "Only offers of these providers (comma-separated, case-insensitive; a provider nobody "
+        "sells matches nothing). Absent: every provider."
+    ),
+    "regions": (
+        "Only offers in these regions (comma-separated, case-insensitive; an offer listing "
+        "several regions as a/b matches any of them; an offer stating no region fails). "
+        "Absent: every region."
+    ),
+    "max_price_age_days": (
+        "Only offers whose source_date is at most this many days before as_of (else the "
+        "server's today), 1 to 36500; a YYYY-MM date counts from the 1st; an undated offer is "
+        "excluded (price_undated). Absent: any age."
+    ),
+    "exclude_placeholder_prices": (
+        "true: leave out offers whose status is placeholder (a stand-in price the source marks "
+        "as such)."
+    ),
+    "min_commitment_months": (
+        "Only offers committing at least this many months: on_demand, spot and list 0, "
+        "reserved_short_term 1, reserved_1y 12, reserved_2y 24, reserved_3y 36, owned its TCO "
+        "lifetime (unknown without TCO inputs: excluded, commitment_unknown). Absent: no bound."
+    ),
+    "max_commitment_months": (
+        "Only offers committing at most this many months (terms as for min_commitment_months). "
+        "Absent: no bound."
+    ),
+    "view": (
+        "full: every listed alternative, the cheapest per hardware, unreachable and excluded "
+        "recipes; summary: per target only the cheapest option (with its operating point, "
+        "offer, evidence and caveats) and the counts of unreachable and excluded recipes, a few "
+        "KB for spreadsheets and chat tools."
+    ),
     "top": "How many ranked (recipe, offer) options to list per target, 1 to 100.",
     "demand_kind": (
         "Unit of demand_value: output_tokens_per_s, output_tokens_per_day, requests_per_s or "

@@ -36,7 +36,9 @@ from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
 from tco.domain.index import Pooling
+from tco.domain.pricing import OFFER_KINDS
 from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
+from tco.domain.quote_summary import QuoteSummaryResponse, QuoteView
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
 from tco.tabular import compare_rows, quote_rows
 
@@ -101,6 +103,31 @@ InterpolationParam = FromQuery[Interpolation]
 PoolingParam = FromQuery[Pooling]
 ExtrapolateParam = FromQuery[bool]
 TopParam = Annotated[int, Parameter(ge=1, le=100)]
+# Offer filters (tco.domain.offer_filters), shared by quotes, curves and history. A kind outside
+# OfferKind breaks the pattern (a 400 from the schema); providers and regions are free text.
+_KIND = "(?:" + "|".join(OFFER_KINDS) + ")"
+OfferKindsParam = Annotated[
+    str | None,
+    Parameter(max_length=2000, schema_extra={"pattern": rf"^{_KIND}(?:,{_KIND}){{0,19}}$"}),
+]
+MaxPriceAgeParam = Annotated[int | None, Parameter(ge=1, le=36500)]
+# schema_extra: litestar drops a bound equal to 0 from the document (it tests it for truth).
+CommitmentParam = Annotated[int | None, Parameter(ge=0, le=1200, schema_extra={"minimum": 0})]
+ExcludePlaceholderParam = FromQuery[bool]
+
+
+def offer_query(offer_kinds: str | None, providers: str | None, regions: str | None, max_price_age_days: int | None,
+                exclude_placeholder_prices: bool, min_commitment_months: int | None, max_commitment_months: int | None) -> dict[str, Any]:  # fmt: skip
+    """The offer filters of a query, as QuoteRequest fields."""
+    if offer_kinds is not None and not re.fullmatch(rf"{_KIND}(?:,{_KIND}){{0,19}}", offer_kinds):
+        raise ProblemException(
+            400, f"offer_kinds: comma-separated, each one of {', '.join(OFFER_KINDS)}", field="offer_kinds"
+        )  # fmt: skip
+    return {
+        "offer_kinds": csv_list(offer_kinds), "providers": csv_list(providers), "regions": csv_list(regions),
+        "max_price_age_days": max_price_age_days, "exclude_placeholder_prices": exclude_placeholder_prices,
+        "min_commitment_months": min_commitment_months, "max_commitment_months": max_commitment_months,
+    }  # fmt: skip
 
 
 def parse_targets(text: str) -> list[float]:
@@ -117,14 +144,15 @@ def parse_targets(text: str) -> list[float]:
 def quote_query(model: str, isl: int, osl: int, targets: list[float], pricing: str | None, pricing_version: int | None, token_basis: str | None,
                  utilization: float | None, interpolation: str | None, pooling: str | None, extrapolate: bool | None, as_of: dt.date | None,
                  hardware: str | None, exclude_hardware: str | None, frameworks: str | None, max_ttft_s: float | None, top: int | None,
-                 demand_kind: str | None = None, demand_value: float | None = None, api_price: str | None = None) -> QuoteRequest:  # fmt: skip
+                 demand_kind: str | None = None, demand_value: float | None = None, api_price: str | None = None,
+                 offer: dict[str, Any] | None = None) -> QuoteRequest:  # fmt: skip
     """A quote request from query parameters (the GET routes of quotes, curves and history)."""
     request = to_struct(QuoteRequest, {
         "model": model, "isl": isl, "osl": osl, "targets": targets,
         "pricing": pricing, "pricing_version": pricing_version, "token_basis": token_basis, "utilization": utilization,
         "interpolation": interpolation, "pooling": pooling, "extrapolate": extrapolate, "as_of": as_of,
         "hardware": csv_list(hardware), "exclude_hardware": csv_list(exclude_hardware), "frameworks": csv_list(frameworks),
-        "max_ttft_s": max_ttft_s, "top": top, "api_price": api_price,
+        "max_ttft_s": max_ttft_s, "top": top, "api_price": api_price, **(offer or {}),
     })  # fmt: skip
     demand = _demand_query(demand_kind, demand_value)
     return request if demand is None else msgspec.structs.replace(request, demand=demand)
@@ -185,10 +213,11 @@ def _demand_group() -> QueryGroup:
 )
 def post_quote(
     request: Request[Any, Any, Any], data: JSONBody[QuoteRequest], service: ServiceDep
-) -> Response[QuoteResponse]:
+) -> Response[QuoteResponse | QuoteSummaryResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
-    hardware, unreachable and excluded recipes, and every assumption echoed."""
-    answer = service.quote(data)
+    hardware, unreachable and excluded recipes, and every assumption echoed (view=summary: per
+    target the cheapest option only, with unreachable and excluded counts)."""
+    answer = service.answer(data)
     return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
 
 
@@ -253,7 +282,15 @@ def get_quote(
             "each option then carries its break-even against that API",
         ),
     ] = None,
-) -> Response[QuoteResponse]:
+    offer_kinds: OfferKindsParam = None,
+    providers: CsvText = None,
+    regions: CsvText = None,
+    max_price_age_days: MaxPriceAgeParam = None,
+    exclude_placeholder_prices: ExcludePlaceholderParam = False,
+    min_commitment_months: CommitmentParam = None,
+    max_commitment_months: CommitmentParam = None,
+    view: FromQuery[QuoteView] = QUOTE_DEFAULTS["view"],
+) -> Response[QuoteResponse | QuoteSummaryResponse]:
     table = service.table(pricing, pricing_version)
     csv = wants_csv(request)
     # The answer is a pure function of the query, the dataset version and the (immutable)
@@ -269,13 +306,23 @@ def get_quote(
         service.freshness_key(),  # evidence ages depend on the date and the last sync
     )
 
+    offer = offer_query(
+        offer_kinds,
+        providers,
+        regions,
+        max_price_age_days,
+        exclude_placeholder_prices,
+        min_commitment_months,
+        max_commitment_months,
+    )
+
     def make() -> Representation:
         req = quote_query(
             model, isl, osl, parse_targets(targets), pricing, pricing_version, token_basis, utilization,
             interpolation, pooling, extrapolate, as_of, hardware, exclude_hardware, frameworks,
-            max_ttft_s, top, demand_kind, demand_value, api_price,
+            max_ttft_s, top, demand_kind, demand_value, api_price, offer,
         )  # fmt: skip
-        answer = service.quote(req, table=table)
+        answer = service.answer(msgspec.structs.replace(req, view=view), table=table)
         return represent(request, answer, lambda: quote_rows(answer), csv=csv)
 
     return respond(
@@ -306,7 +353,23 @@ def get_curves(
     interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
     as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
+    offer_kinds: OfferKindsParam = None,
+    providers: CsvText = None,
+    regions: CsvText = None,
+    max_price_age_days: MaxPriceAgeParam = None,
+    exclude_placeholder_prices: ExcludePlaceholderParam = False,
+    min_commitment_months: CommitmentParam = None,
+    max_commitment_months: CommitmentParam = None,
 ) -> Response[CurvesResponse]:
+    offer = offer_query(
+        offer_kinds,
+        providers,
+        regions,
+        max_price_age_days,
+        exclude_placeholder_prices,
+        min_commitment_months,
+        max_commitment_months,
+    )
     base = quote_query(
         model,
         isl,
@@ -325,6 +388,7 @@ def get_curves(
         None,
         None,
         None,
+        offer=offer,
     )
     answer = service.curves(base)
     rows = lambda: [  # noqa: E731

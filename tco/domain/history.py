@@ -16,6 +16,7 @@ import polars as pl
 from tco.domain.errors import InvalidRequest
 from tco.domain.frontier import Interpolation
 from tco.domain.index import FrontierIndex, Pooling
+from tco.domain.offer_filters import OfferFilters, offer_filters_of
 from tco.domain.points import POINT_FIELDS
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import QuoteRequest, TokenBasis, quote
@@ -54,10 +55,16 @@ class HistoryResponse(msgspec.Struct, kw_only=True, frozen=True):
     pooling: Pooling
     dates: list[dt.date]  # every benchmark date of the workload, oldest first
     hardware: list[HardwareHistory]
+    offer_filters: OfferFilters | None = None  # as a quote's assumptions state them
+    excluded_offers: dict[str, int] = {}  # offers the filters left out, by first reason
 
 
-def history(index: FrontierIndex, table: PricingTable, request: QuoteRequest) -> HistoryResponse:
-    """``request`` is a quote request with one target; its ``as_of`` bounds the dates."""
+def history(
+    index: FrontierIndex, table: PricingTable, request: QuoteRequest, today: dt.date | None = None
+) -> HistoryResponse:
+    """``request`` is a quote request with one target; its ``as_of`` bounds the dates. Offer
+    filters are applied once for all dates, price ages counted to ``today`` (default: the
+    request's as_of, else the workload's newest benchmark date)."""
     if len(request.targets) != 1:
         raise InvalidRequest("targets", "a history follows exactly one target interactivity")
     selected = index.points.filter(
@@ -74,8 +81,13 @@ def history(index: FrontierIndex, table: PricingTable, request: QuoteRequest) ->
     workload = FrontierIndex(selected.select(POINT_FIELDS), index.dataset_version)
     dates: list[dt.date] = selected["date"].unique().sort().to_list()
     by_hardware: dict[str, list[HistoryPoint]] = {}
+    today = today or request.as_of or (dates[-1] if dates else None)
+    excluded_offers: dict[str, int] = {}
     for date in dates:
-        answer = quote(workload, table, msgspec.structs.replace(request, as_of=date, top=1))
+        answer = quote(
+            workload, table, msgspec.structs.replace(request, as_of=date, top=1), today=today
+        )
+        excluded_offers = answer.assumptions.excluded_offers  # the same at every date
         for option in answer.targets[0].cheapest_per_hardware:
             by_hardware.setdefault(option.hardware, []).append(
                 HistoryPoint(
@@ -106,4 +118,6 @@ def history(index: FrontierIndex, table: PricingTable, request: QuoteRequest) ->
         pooling=request.pooling,
         dates=dates,
         hardware=[HardwareHistory(hardware=hw, points=p) for hw, p in sorted(by_hardware.items())],
+        offer_filters=offer_filters_of(request),
+        excluded_offers=excluded_offers,
     )

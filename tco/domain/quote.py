@@ -34,6 +34,7 @@ from tco.domain.errors import InvalidRequest
 from tco.domain.freshness import Evidence, Freshness, StalePolicy, with_evidence
 from tco.domain.frontier import FloatArray, Grid, IntArray, Interpolation, Method, read_grid
 from tco.domain.index import KNOT_FIELDS, FrontierIndex, Pooling, WorkloadIndex
+from tco.domain.offer_filters import OfferFilters, filter_offers, offer_filters_of
 from tco.domain.owned import OwnedTcoBreakdown
 from tco.domain.pricing import (
     MAX_USD_PER_GPU_HOUR,
@@ -68,7 +69,9 @@ _BASIS_COLUMN: dict[str, str] = {
 }
 
 
-class QuoteFilters(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):
+class QuoteFilters(OfferFilters, kw_only=True, frozen=True, forbid_unknown_fields=True):
+    """Recipe filters (these fields) and offer filters (``OfferFilters``: before ranking)."""
+
     hardware: list[str] | None = None
     exclude_hardware: list[str] | None = None
     frameworks: list[str] | None = None
@@ -98,7 +101,7 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True, forbid_unknown_field
     ]
     pricing: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     pricing_version: Annotated[int, Meta(ge=1, le=1_000_000_000)] | None = None
-    price_overrides: dict[str, UsdPerGpuHour] = {}
+    price_overrides: dict[str, UsdPerGpuHour] = {}  # noqa: RUF012 (a msgspec Struct: copied)
     token_basis: TokenBasis = "total"
     utilization: Annotated[
         float,
@@ -115,6 +118,8 @@ class QuoteRequest(QuoteFilters, kw_only=True, frozen=True, forbid_unknown_field
     # (inline prices, or the id of a shipped entry from GET /v1/api-prices).
     demand: Demand | None = None
     api_price: ApiPriceId | ApiPriceInput | None = None
+    # full: every listed alternative; summary: per target the cheapest option only
+    view: Literal["full", "summary"] = "full"
 
 
 class Knot(msgspec.Struct, kw_only=True, frozen=True):
@@ -249,9 +254,15 @@ class Assumptions(msgspec.Struct, kw_only=True, frozen=True):
     # variants of this model with points for this workload: never included in this quote
     # (quote them by their own key; README "Model variants")
     model_variants: list[str] = []
+    offer_filters: OfferFilters | None = None  # the request's offer filters (None: none)
+    # offers of the pricing table the offer filters left out, by first reason
+    # (tco.domain.offer_filters.EXCLUSION_REASONS order)
+    excluded_offers: dict[str, int] = {}
 
 
-class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True):
+class QuoteResponse(msgspec.Struct, kw_only=True, frozen=True, tag="full", tag_field="view"):
+    """The full answer (view=full); tco.domain.quote_summary has the compact one."""
+
     assumptions: Assumptions
     targets: list[TargetQuote]
 
@@ -337,8 +348,13 @@ def _pool(row: Mapping[str, object], pool: str) -> str:
     return " ".join(parts) or "?"
 
 
+_RECIPE_FILTERS = tuple(
+    n for n in QuoteFilters.__struct_fields__ if n not in OfferFilters.__struct_fields__
+)
+
+
 def _has_filters(f: QuoteFilters) -> bool:
-    return any(getattr(f, name) is not None for name in QuoteFilters.__struct_fields__)
+    return any(getattr(f, name) is not None for name in _RECIPE_FILTERS)
 
 
 def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
@@ -449,7 +465,12 @@ def quote(
                     "price_overrides",
                     f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})",
                 )
-    priced = _Priced(effective_offers(table, request.price_overrides), wl)
+    judged_at = today or request.as_of or wl.latest_date  # price ages count to it too
+    offer_filters = offer_filters_of(request)
+    offers, excluded_offers = filter_offers(
+        effective_offers(table, request.price_overrides), offer_filters, judged_at
+    )
+    priced = _Priced(offers, wl)
     mask = (
         _filter_mask(wl.groups, request)
         if _has_filters(request)
@@ -463,7 +484,6 @@ def quote(
         positive="tput_per_gpu",
     )
     policy = stale_policy or StalePolicy()
-    judged_at = today or request.as_of or wl.latest_date
     targets, stale, used_newest = with_evidence(
         _quote_targets(wl, priced, mask, request, grid, proc), wl, judged_at, policy
     )
@@ -494,6 +514,8 @@ def quote(
                 stale_price_days=policy.price_days,
                 stale_options=stale,
             ),
+            offer_filters=offer_filters,
+            excluded_offers=excluded_offers,
         ),
         targets=targets,
     )
@@ -778,7 +800,8 @@ def _excluded(
     reasons = [
         (
             np.broadcast_to(~has_price, reachable.shape),
-            "no offer for this hardware in pricing table (or overrides)",
+            "no offer for this hardware in pricing table (or overrides)"
+            + (" passes the offer filters" if offer_filters_of(request) else ""),
         ),
         (~has_basis, f"{request.token_basis} throughput not published by the source"),
     ]

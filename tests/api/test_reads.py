@@ -8,6 +8,7 @@ no assertion depends on a price that a table edit may change.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -397,3 +398,145 @@ def test_quote_options_document_the_engine_default_and_refuse_null(
     assert params[name]["schema"]["default"] == default
     assert "null" not in json.dumps(params[name]["schema"])
     assert problem(client.get(QUOTE_URL + f"&{name}=null"), 400)["field"] == name
+
+
+# ------------------------------------------------------------------ offer filters (issue #18)
+
+POLICY = {
+    "pricing": "cloud-public-2026",
+    "offer_kinds": ["on_demand", "reserved_1y"],
+    "max_price_age_days": 180,
+}
+POLICY_QUERY = "&pricing=cloud-public-2026&offer_kinds=on_demand,reserved_1y&max_price_age_days=180"
+DSR1 = {"model": "dsr1", "isl": 8192, "osl": 1024}
+
+
+def test_offer_filters_on_get_and_post_quotes_are_byte_identical_and_counted(
+    client: Client, service: Any
+) -> None:
+    """cloud-public-2026 has 65 offers; judged at 2026-12-01: 17 are neither on-demand nor
+    1-year reserved, of the rest 8 name no date and 13 are dated more than 180 days before."""
+    service.clock = lambda: dt.date(2026, 12, 1)
+    got = client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50&top=3" + POLICY_QUERY)
+    posted = client.post("/v1/quotes", json={**DSR1, "targets": [20, 50], "top": 3, **POLICY})
+    assert got.status_code == posted.status_code == 200, got.text
+    assert got.content == posted.content
+    a = got.json()["assumptions"]
+    assert a["excluded_offers"] == {"offer_kind": 17, "price_undated": 8, "price_age": 13}
+    assert a["offer_filters"] == {
+        "offer_kinds": ["on_demand", "reserved_1y"], "providers": None, "regions": None,
+        "max_price_age_days": 180, "exclude_placeholder_prices": False,
+        "min_commitment_months": None, "max_commitment_months": None,
+    }  # fmt: skip
+    listed = [o for t in got.json()["targets"] for o in t["options"] + t["cheapest_per_hardware"]]
+    assert listed
+    for option in listed:
+        offer = option["offer"]
+        assert offer["kind"] in {"on_demand", "reserved_1y"}
+        age = dt.date(2026, 12, 1) - dt.date.fromisoformat(offer["source_date"][:10])
+        assert age.days <= 180
+    unfiltered = client.post(
+        "/v1/quotes", json={**DSR1, "targets": [20, 50], "pricing": "cloud-public-2026"}
+    )
+    assert unfiltered.json()["assumptions"]["excluded_offers"] == {}
+    kinds = {
+        o["offer"]["kind"] for t in unfiltered.json()["targets"] for o in t["cheapest_per_hardware"]
+    }
+    assert kinds - {"on_demand", "reserved_1y"}  # the filter changed what is ranked
+
+
+def test_offer_filter_values_are_checked_by_the_schema(client: Client) -> None:
+    base = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20"
+    assert (
+        problem(client.get(base + "&offer_kinds=on_demand,rental"), 400)["field"] == "offer_kinds"
+    )
+    body = problem(
+        client.post("/v1/quotes", json={**DSR1, "targets": [20], "offer_kinds": ["rental"]}), 400
+    )
+    assert "offer_kinds" in body["detail"]
+    problem(client.get(base + "&max_price_age_days=0"), 400)
+    problem(
+        client.post("/v1/quotes", json={**DSR1, "targets": [20], "max_price_age_days": 36501}), 400
+    )
+    problem(client.get(base + "&min_commitment_months=-1"), 400)
+    # A provider nobody sells is no error: it matches nothing.
+    nobody = client.get(base + "&providers=nobody&pricing=cloud-public-2026")
+    assert nobody.status_code == 200
+    assert nobody.json()["assumptions"]["excluded_offers"] == {"provider": 65}
+    assert nobody.json()["targets"][0]["cheapest"] is None
+
+
+def test_curves_and_history_take_the_offer_filters(client: Client, service: Any) -> None:
+    service.clock = lambda: dt.date(2026, 12, 1)
+    curves = client.get("/v1/curves?model=dsr1&isl=8192&osl=1024" + POLICY_QUERY)
+    assert curves.status_code == 200, curves.text
+    assert curves.json()["excluded_offers"] == {
+        "offer_kind": 17,
+        "price_undated": 8,
+        "price_age": 13,
+    }
+    spot = client.get(
+        "/v1/curves?model=dsr1&isl=8192&osl=1024&pricing=cloud-public-2026&offer_kinds=spot"
+    )
+    providers = {p["offer_provider"] for c in spot.json()["curves"] for p in c["points"]}
+    everything = client.get("/v1/curves?model=dsr1&isl=8192&osl=1024&pricing=cloud-public-2026")
+    assert providers and providers != {
+        p["offer_provider"] for c in everything.json()["curves"] for p in c["points"]
+    }
+    history = client.get("/v1/history?model=dsr1&isl=8192&osl=1024&target=20" + POLICY_QUERY)
+    assert history.status_code == 200, history.text
+    body = history.json()
+    assert body["excluded_offers"] == {"offer_kind": 17, "price_undated": 8, "price_age": 13}
+    kinds = {p["offer_kind"] for h in body["hardware"] for p in h["points"]}
+    assert kinds and kinds <= {"on_demand", "reserved_1y"}
+
+
+# ------------------------------------------------------------------ view=summary (issue #18)
+
+
+def test_summary_view_is_small_and_its_cheapest_options_are_the_full_answers(
+    client: Client,
+) -> None:
+    """dsr1 8192/1024 at 20, 50, 100: under 8 KB; each cheapest option byte for byte the one of
+    the full answer; unreachable and excluded as counts."""
+    body = {**DSR1, "targets": [20, 50, 100]}
+    full = client.post("/v1/quotes", json=body)
+    summary = client.post("/v1/quotes", json={**body, "view": "summary"})
+    got = client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50,100&view=summary")
+    assert full.status_code == summary.status_code == got.status_code == 200
+    assert got.content == summary.content
+    assert len(summary.content) < 8 * 1024 < len(full.content)
+    compact, whole = msgspec.json.decode(summary.content), msgspec.json.decode(full.content)
+    assert compact["view"] == "summary" and whole["view"] == "full"
+    assert compact["assumptions"] == whole["assumptions"]
+    assert set(compact["targets"][0]) == {
+        "target_interactivity",
+        "cheapest",
+        "unreachable_total",
+        "excluded_total",
+    }
+    for small, big in zip(compact["targets"], whole["targets"], strict=True):
+        assert msgspec.json.encode(small["cheapest"]) == msgspec.json.encode(big["cheapest"])
+        assert small["cheapest"] is not None
+        assert small["unreachable_total"] == big["unreachable_total"]
+        assert small["excluded_total"] == big["excluded_total"]
+    # Raw bytes: the cheapest option's encoding appears verbatim in both answers.
+    first = msgspec.json.encode(whole["targets"][2]["cheapest"])
+    assert first in summary.content and first in full.content
+    # 20, 50, 100 tok/s/user: 10, 38, 83 of the measured recipes cannot reach them.
+    assert [t["unreachable_total"] for t in compact["targets"]] == [10, 38, 83]
+
+
+def test_summary_view_as_csv_and_from_the_cli(client: Client, capsysbinary: Any) -> None:
+    url = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50&view=summary"
+    rows = list(csv.DictReader(io.StringIO(client.get(url, headers={"Accept": "text/csv"}).text)))
+    assert [(r["target_tok_s_user"], r["rank"]) for r in rows] == [("20.0", "1"), ("50.0", "1")]
+    assert cli_main(["quote", "--model", "dsr1", "--isl", "8192", "--osl", "1024", "--target", "20",
+                     "--target", "50", "--view", "summary", "--format", "json"]) == 0  # fmt: skip
+    printed = capsysbinary.readouterr().out
+    assert printed == client.get(url).content + b"\n"
+
+
+def test_an_unknown_view_is_a_400(client: Client) -> None:
+    problem(client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20&view=tiny"), 400)
+    problem(client.post("/v1/quotes", json={**DSR1, "targets": [20], "view": "tiny"}), 400)

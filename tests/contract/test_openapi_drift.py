@@ -61,5 +61,13 @@ def test_every_operation_is_named_summarised_and_declares_problems() -> None:
                 body = op["responses"][success].get("content", {}).get("application/json", {})
                 schema = body.get("schema", {})
                 ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                if "oneOf" in schema:  # one struct per view, told apart by a required tag
+                    refs = [m.get("$ref", "") for m in schema["oneOf"]]
+                    names = [r.rsplit("/", 1)[-1] for r in refs]
+                    tags = [
+                        doc["components"]["schemas"][n]["properties"]["view"]["enum"] for n in names
+                    ]
+                    assert all(refs) and len({t[0] for t in tags}) == len(tags) == len(names), where
+                    ref = refs[0]
                 assert ref, f"{where}: the {success} response has no struct schema"
     assert len(operation_ids) == len(set(operation_ids)), "operationIds must be unique"

@@ -306,3 +306,101 @@ def test_a_throughput_no_price_can_divide_is_no_option(tput: float) -> None:
         for o in (*target.options, *target.cheapest_per_hardware):
             for value in (o.usd_per_million_tokens, o.ratio_to_cheapest, o.break_even_usd_per_gpu_hour):  # fmt: skip
                 assert math.isfinite(value) and value > 0
+
+
+# ------------------------------------------------------------------ offer filters (issue #18)
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def policy_table() -> PricingTable:
+    """gb200 offers a buyer's policy tells apart (today = 2026-12-01)."""
+    offers = (
+        Offer(hardware="gb200", provider="Cheap", kind="spot", usd_per_gpu_hour=1.0, source="s", source_date="2026-11-20"),
+        Offer(hardware="gb200", provider="P", kind="on_demand", usd_per_gpu_hour=2.0, region="eu-west-1", source="s", source_date="2026-11-15", status="published"),
+        Offer(hardware="gb200", provider="P", kind="reserved_3y", usd_per_gpu_hour=1.5, source="s", source_date="2026-10-01", status="placeholder"),
+        Offer(hardware="gb200", provider="Q", kind="on_demand", usd_per_gpu_hour=1.8, source="s", source_date="undated (2026)"),
+        Offer(hardware="gb200", provider="R", kind="owned", usd_per_gpu_hour=1.2, source="s", source_date="2026-11"),
+    )  # fmt: skip
+    return PricingTable(name="policy", version=1, description="", offers=offers)
+
+
+def policy_quote(**filters: object) -> QuoteResponse:
+    idx = FrontierIndex(points_frame([disagg_point(100.0)]), "t")
+    request = QuoteRequest(model="m", isl=1000, osl=100, targets=[10.0], **filters)  # type: ignore[arg-type]
+    return quote(idx, policy_table(), request, today=TODAY)
+
+
+def test_offer_filters_apply_before_ranking_and_count_exclusions_by_first_reason() -> None:
+    """Unfiltered, spot at $1 wins: 1e6 / (3600 x 800 tok/s/GPU) = $0.3472/M. The policy
+    "on-demand or 3-year, no placeholders, prices <= 180 days old" leaves P's on-demand $2:
+    2e6 / (3600 x 800) = $0.6944/M; spot and owned fail the kind, the reserved offer is a
+    placeholder, Q's is undated (never guessed)."""
+    plain = policy_quote()
+    assert plain.targets[0].cheapest is not None
+    assert plain.targets[0].cheapest.offer.kind == "spot"
+    assert plain.targets[0].cheapest.usd_per_million_tokens == pytest.approx(1e6 / (3600 * 800))
+    assert plain.assumptions.offer_filters is None and plain.assumptions.excluded_offers == {}
+
+    answer = policy_quote(
+        offer_kinds=["on_demand", "reserved_3y"],
+        max_price_age_days=180,
+        exclude_placeholder_prices=True,
+    )
+    best = answer.targets[0].cheapest
+    assert best is not None
+    assert (best.offer.provider, best.offer.kind) == ("P", "on_demand")
+    assert best.usd_per_million_tokens == pytest.approx(2e6 / (3600 * 800))
+    assert [o.offer.provider for o in answer.targets[0].options] == ["P"]
+    assert answer.assumptions.excluded_offers == {
+        "offer_kind": 2,
+        "placeholder_price": 1,
+        "price_undated": 1,
+    }
+    assert answer.assumptions.offer_filters is not None
+    assert answer.assumptions.offer_filters.offer_kinds == ["on_demand", "reserved_3y"]
+    assert answer.assumptions.offer_filters.max_price_age_days == 180
+
+
+def test_price_age_counts_days_to_the_quote_date() -> None:
+    """P's price is dated 2026-11-15: 16 days before 2026-12-01. "2026-11" counts from the 1st
+    (30 days); 2026-10-01 is 61 days old."""
+    kept = policy_quote(max_price_age_days=16)
+    assert kept.assumptions.excluded_offers == {
+        "price_undated": 1,
+        "price_age": 2,
+    }  # Q; reserved, owned
+    assert kept.targets[0].cheapest is not None
+    assert kept.targets[0].cheapest.offer.kind == "spot"  # 11 days old
+    gone = policy_quote(max_price_age_days=15, providers=["p", "q", "r"])
+    assert gone.assumptions.excluded_offers == {"provider": 1, "price_undated": 1, "price_age": 3}
+    assert gone.targets[0].cheapest is None
+    assert gone.targets[0].excluded_total == 1  # the recipe: no offer passes the offer filters
+    assert "passes the offer filters" in gone.targets[0].excluded[0].reason
+
+
+def test_commitment_bounds_and_regions() -> None:
+    """Terms: spot 0, on_demand 0, reserved_3y 36; owned without TCO inputs: unknown."""
+    short = policy_quote(max_commitment_months=12)
+    assert short.assumptions.excluded_offers == {"commitment_unknown": 1, "commitment_term": 1}
+    long = policy_quote(min_commitment_months=12)
+    assert long.assumptions.excluded_offers == {"commitment_unknown": 1, "commitment_term": 3}
+    assert long.targets[0].cheapest is not None
+    assert long.targets[0].cheapest.offer.kind == "reserved_3y"
+    assert long.targets[0].cheapest.usd_per_million_tokens == pytest.approx(1.5e6 / (3600 * 800))
+    eu = policy_quote(regions=["EU-West-1", "nowhere"])  # case-insensitive; unknown: no error
+    assert eu.assumptions.excluded_offers == {"region": 4}
+    nothing = policy_quote(min_commitment_months=13, max_commitment_months=12)  # no error
+    assert nothing.assumptions.excluded_offers == {"commitment_unknown": 1, "commitment_term": 4}
+    assert nothing.targets[0].cheapest is None
+
+
+def test_price_overrides_pass_every_offer_filter() -> None:
+    idx = FrontierIndex(points_frame([disagg_point(100.0)]), "t")
+    request = QuoteRequest(
+        model="m", isl=1000, osl=100, targets=[10.0], price_overrides={"gb200": 3.0},
+        offer_kinds=["spot"], max_price_age_days=1,
+    )  # fmt: skip
+    best = quote(idx, policy_table(), request, today=TODAY).targets[0].cheapest
+    assert best is not None and best.offer.kind == "override"
+    assert best.usd_per_million_tokens == pytest.approx(3e6 / (3600 * 800))
