@@ -68,6 +68,7 @@ def create_app(
     TCO_WRITE_RATE_PER_S)."""
     handlers = [*ROUTE_HANDLERS, *(extra_handlers or [])]
     options, bind_options = options_with_allow(handlers)
+    authorizer = Authorizer(store, auth if auth is not None else AuthSettings.from_env())
     app = Litestar(
         route_handlers=[options, *handlers],
         dependencies={
@@ -75,7 +76,6 @@ def create_app(
             "store": Provide(lambda: store, sync_to_thread=False, use_cache=True),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        guards=[Authorizer(store, auth if auth is not None else AuthSettings.from_env())],
         middleware=[RequestIdMiddleware],
         before_request=check_json_body,  # JSON nesting depth, before any route decodes
         # only /embed may be framed; nosniff and Referrer-Policy everywhere; keyed answers private
@@ -92,6 +92,7 @@ def create_app(
         debug=False,
     )
     bind_options(app)
+    authorizer.bind(app)  # on the handlers that need a key only
     guard(app)  # request-head limits before anything else; CORS refusals as problems
     describe(app.openapi_schema)  # the words every operation and parameter is served with
     return app
