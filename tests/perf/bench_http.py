@@ -83,9 +83,10 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float =
 
 @contextmanager
 def running_server(
-    command: Callable[[int, str], list[str]],
+    command: Callable[[int, str], list[str]], env: dict[str, str] | None = None
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Spawn ``command(port, database_url)`` on a free port and a fresh database; stop it on exit."""
+    """Spawn ``command(port, database_url)`` on a free port and a fresh database; stop it on
+    exit. ``env``: variables to set for it besides the environment's."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{tmp}/tco.db"
@@ -93,7 +94,7 @@ def running_server(
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 command(port, database_url),
-                env={**os.environ, "TCO_DATABASE_URL": database_url},
+                env={**os.environ, **(env or {}), "TCO_DATABASE_URL": database_url},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

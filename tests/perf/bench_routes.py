@@ -10,6 +10,7 @@ in rounds so load from other processes hits all alike; counts and time are bound
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import statistics
@@ -88,15 +89,27 @@ def _round(port: int, pid: int, name: str, make: Callable[[int], bytes], count: 
     s.server_cpu_s += _tree_cpu_s(pid) - cpu
 
 
-def measure() -> dict[str, RouteStats]:
+def measure(baseline: str | None = None) -> dict[str, RouteStats]:
+    """``baseline``: a checkout of other tco code (e.g. ``git worktree add /tmp/before
+    origin/main``) served beside this one, its rows labelled "before" and this code's "after"."""
     stats: dict[str, RouteStats] = {}
-    with running_server(bare_command) as (bare_port, bare), running_server(tco_serve_command) as (port, tco):  # fmt: skip
-        wait_healthy(port, tco)
+    with contextlib.ExitStack() as stack:
+        bare_port, bare = stack.enter_context(running_server(bare_command))
+        servers = {"": stack.enter_context(running_server(tco_serve_command))}
+        if baseline:
+            # PYTHONPATH comes before the venv's editable install of this checkout
+            env = {"PYTHONPATH": baseline}
+            servers = {"before: ": stack.enter_context(running_server(tco_serve_command, env)),
+                       "after: ": servers[""]}  # fmt: skip
+        for port, process in servers.values():
+            wait_healthy(port, process)
         _wait_bare(bare_port, bare)
         routes: dict[str, tuple[int, int, Callable[[int], bytes]]] = {
-            "bare": (bare_port, bare.pid, get_request(bare_port, "/bare")),
-            **{name: (port, tco.pid, make) for name, make in tco_routes(port).items()},
+            "bare": (bare_port, bare.pid, get_request(bare_port, "/bare"))
         }
+        for name in tco_routes(0):
+            for label, (port, process) in servers.items():
+                routes[label + name] = (port, process.pid, tco_routes(port)[name])
         deadlines = {name: time.perf_counter() + DEADLINE_S for name in routes}
         for name, (p, _, make) in routes.items():
             uvloop.run(fire(p, make, WARMUP, deadlines[name], RouteStats(), label=name))
@@ -104,7 +117,8 @@ def measure() -> dict[str, RouteStats]:
         stats = {name: RouteStats() for name in routes}
         for _ in range(ROUNDS):
             for name, (p, pid, make) in routes.items():
-                _round(p, pid, name, make, COUNTS[name] // ROUNDS, deadlines[name], stats[name])
+                count = COUNTS[name.split(": ")[-1]] // ROUNDS
+                _round(p, pid, name, make, count, deadlines[name], stats[name])
     return stats
 
 
@@ -137,10 +151,17 @@ def table(stats: dict[str, RouteStats]) -> list[str]:
 
 
 def run() -> str:
+    """``TCO_BENCH_BASELINE=DIR``: also serve the tco code checked out in DIR (before/after)."""
     load_before = os.getloadavg()[0]
-    stats = measure()
+    baseline = os.environ.get("TCO_BENCH_BASELINE")
+    stats = measure(baseline)
     head = (
-        f"One `tco serve` (1 worker) beside the bare Litestar route, uvicorn settings alike; "
+        (
+            f"Two `tco serve`s, before = {baseline} and after = this checkout, "
+            if baseline
+            else "One `tco serve` "
+        )
+        + f"(1 worker) beside the bare Litestar route, uvicorn settings alike; "
         f"{ROUNDS} alternating rounds, 32 keep-alive connections, Accept-Encoding: gzip; `{QUERY}`, "
         f"hit/POST targets 20,50,100, miss targets 20,50,<distinct per request>; curves the "
         f"default grid. Load generator on the same {os.cpu_count()} cores; 1-min load average "
