@@ -245,9 +245,14 @@ async def private_when_keyed(message: Message, scope: Scope) -> None:
     when ``TCO_READS_REQUIRE_KEY=1``, every write) is for that key's holder only: ``private``
     instead of ``public`` (a shared cache or CDN must not hand it to a request without a key)
     and ``Vary: X-API-Key`` for the caches that still keep it."""
-    if message["type"] != "http.response.start" or _KEY_STATE not in scope.get("state", {}):
+    if message["type"] == "http.response.start":
+        keyed_private(MutableScopeHeaders.from_message(message), scope)
+
+
+def keyed_private(headers: MutableScopeHeaders, scope: Scope) -> None:
+    """What private_when_keyed does, on headers already parsed (tco.api.app's one hook)."""
+    if _KEY_STATE not in scope.get("state", {}):
         return
-    headers = MutableScopeHeaders.from_message(message)
     cache_control = headers.get("cache-control")
     if cache_control is None:
         headers["Cache-Control"] = "private"

@@ -89,9 +89,12 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 
 async def security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: SECURITY_HEADERS on every response that does not set its own."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
+    if message["type"] == "http.response.start":
+        add_security_headers(MutableScopeHeaders.from_message(message))
+
+
+def add_security_headers(headers: MutableScopeHeaders) -> None:
+    """What security_headers does, on headers already parsed (tco.api.app's one hook)."""
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
