@@ -332,13 +332,15 @@ class Service:
             default_pricing_table=self.default_table,
         )
 
-    def curves(self, base: QuoteRequest, steps: int = 60) -> CurvesResponse:
+    def curves(
+        self, base: QuoteRequest, steps: int = 60, *, table: PricingTable | None = None
+    ) -> CurvesResponse:
         """$/M tokens against interactivity per hardware: at each grid interactivity the best
         recipe and offer of each hardware (what a chart draws). The grid is log-spaced over the
         workload's measured range (interactivity spans two decades); 60 points draw it smoothly
         at a tenth of the bytes that every knot of every recipe would take."""
         self.check_keys(base)
-        table = self.table(base.pricing, base.pricing_version)
+        table = table or self.table(base.pricing, base.pricing_version)
         wl = self.index.workload(base.model, base.isl, base.osl, base.as_of, base.pooling)
         if wl is None:
             quote(self.index, table, base)  # raises the same helpful error as a quote

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import weakref
 from typing import Annotated, Any
 
 import anyio.to_thread
-import msgspec
 from litestar import Request, Response, get
 from litestar.params import Parameter
 
@@ -18,10 +15,14 @@ from tco.api.http import (
     CACHED_READ_RESPONSES,
     QUOTE_CACHE_CONTROL,
     CsvOperation,
-    cached,
+    Representation,
+    represent,
+    respond,
+    wants_csv,
     with_head,
 )
 from tco.api.reads import (
+    CHART_REPRESENTATIONS,
     QUOTE_DEFAULTS,
     CommitmentParam,
     CsvText,
@@ -37,38 +38,16 @@ from tco.api.reads import (
     PricingVersion,
     TokenBasisParam,
     UtilizationParam,
+    answer_key,
     offer_query,
     quote_query,
 )
 from tco.domain.history import HistoryResponse, history
-from tco.domain.index import FrontierIndex
-from tco.domain.pricing import PricingTable
-from tco.domain.quote import QuoteRequest
 
 # A history quotes the workload once per benchmark date (~7 ms each; ~0.2 s for the shipped
-# DeepSeek-R1 workloads): answers are kept per index, so a chart that reloads costs nothing.
-# Weak keys: an index swapped out by an ingest takes its answers with it.
-_ANSWERS_PER_INDEX = 64
-_answers: weakref.WeakKeyDictionary[FrontierIndex, dict[bytes, HistoryResponse]] = (
-    weakref.WeakKeyDictionary()
-)
-_answers_lock = threading.Lock()
-
-
-def _history(
-    index: FrontierIndex, table: PricingTable, request: QuoteRequest, today: dt.date
-) -> HistoryResponse:
-    key = msgspec.json.encode((table, request, today))  # a table version is immutable; cheap
-    with _answers_lock:
-        answers = _answers.setdefault(index, {})
-        if key in answers:
-            return answers[key]
-    answer = history(index, table, request, today=today)
-    with _answers_lock:
-        if len(answers) >= _ANSWERS_PER_INDEX:
-            answers.pop(next(iter(answers)))  # the oldest
-        answers[key] = answer
-    return answer
+# DeepSeek-R1 workloads): encoded answers are kept like GET quotes' (reads.answer_key: the
+# dataset version, the pricing table version, the raw query and the service's date), so a chart
+# that reloads costs one lookup and an ingest or a price edit is never answered from an old entry.
 
 
 def history_rows(answer: HistoryResponse) -> list[dict[str, object]]:
@@ -130,21 +109,33 @@ async def get_history(
     """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
     answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so
     the curve moves only with the benchmarks."""
-    req = quote_query(
-        model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
-        interpolation, pooling, None, as_of, hardware, None, None, None, None,
-        offer=offer_query(
-            offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
-            min_commitment_months, max_commitment_months,
-        ),
-    )  # fmt: skip
-    service.check_keys(req)
-    table = service.table(req.pricing, req.pricing_version)
-    # a first answer quotes once per benchmark date: off the event loop
-    # price ages (max_price_age_days) count to the request's as_of, else the service's today
-    today = req.as_of or service.clock()
-    answer = await anyio.to_thread.run_sync(_history, service.index, table, req, today)
-    return cached(request, answer, lambda: history_rows(answer), cache_control=QUOTE_CACHE_CONTROL)
+    table = service.table(pricing, pricing_version)
+    csv = wants_csv(request)
+    key = answer_key(request, service, table, csv)
+    rep = CHART_REPRESENTATIONS.get(key)
+    if rep is None:
+        req = quote_query(
+            model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
+            interpolation, pooling, None, as_of, hardware, None, None, None, None,
+            offer=offer_query(
+                offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
+                min_commitment_months, max_commitment_months,
+            ),
+        )  # fmt: skip
+        service.check_keys(req)
+        index = service.index
+        # price ages (max_price_age_days) count to the request's as_of, else the service's
+        # today (which answer_key holds)
+        today = req.as_of or service.clock()
+
+        def make() -> Representation:
+            answer = history(index, table, req, today=today)
+            return represent(request, answer, lambda: history_rows(answer), csv=csv)
+
+        # a first answer quotes once per benchmark date: off the event loop
+        rep = await anyio.to_thread.run_sync(make)
+        CHART_REPRESENTATIONS.put(key, rep)
+    return respond(request, rep, cache_control=QUOTE_CACHE_CONTROL)
 
 
 HISTORY_HANDLERS = [*with_head(get_history)]

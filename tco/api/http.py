@@ -89,9 +89,12 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-
 
 async def security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: SECURITY_HEADERS on every response that does not set its own."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
+    if message["type"] == "http.response.start":
+        add_security_headers(MutableScopeHeaders.from_message(message))
+
+
+def add_security_headers(headers: MutableScopeHeaders) -> None:
+    """What security_headers does, on headers already parsed (tco.api.app's one hook)."""
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
@@ -146,7 +149,9 @@ def options_with_allow(
 
 
 def strong_etag(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    # SHA-256 (first 128 bits): hardware-accelerated here, 3x faster than blake2b on a 110 KB
+    # answer (~100 vs ~300 us on this loaded 2-core machine).
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
 def wants_csv(request: Request[Any, Any, Any]) -> bool:
@@ -174,6 +179,11 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 
 # Below this a gzip member header costs more than it saves.
 GZIP_MIN_BYTES = 1400
+# Level 1, not 6: on a 113 KB 3-target quote 18.1 KB against 13.2 KB (1.37x the bytes) for a
+# third of the CPU (719 vs 2,189 us on this machine under load; at 6 it cost more than the
+# engine's quote). A /v1/curves answer: 9.9 vs 8.2 KB, 501 vs 1,789 us. Each cached answer is
+# compressed once anyway; level 1 is for the misses and POSTs, which compress every time.
+GZIP_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,7 @@ class Representation:
     @cached_property
     def gzip_body(self) -> bytes:
         # Compressed once per representation: a cached answer is never compressed twice.
-        return gzip.compress(self.body, compresslevel=6, mtime=0)
+        return gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
 
     @property
     def gzip_etag(self) -> str:

@@ -36,15 +36,36 @@ from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
 from tco.domain.index import Pooling
-from tco.domain.pricing import OFFER_KINDS
+from tco.domain.pricing import OFFER_KINDS, PricingTable
 from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
 from tco.domain.quote_summary import QuoteSummaryResponse, QuoteView
-from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery
+from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery, Service
 from tco.tabular import compare_rows, quote_rows
 
 # Encoded GET /v1/quotes answers: 256 entries, and 32 MB (a 3-target answer with every
 # alternative listed is ~100 KB; a widget's single-target answers are far smaller).
 _QUOTE_REPRESENTATIONS = RepresentationCache(max_entries=256, max_bytes=32 * 1024 * 1024)
+# GET /v1/curves and /v1/history answers (a chart's; ~20-60 KB each), keyed alike.
+CHART_REPRESENTATIONS = RepresentationCache(max_entries=128, max_bytes=16 * 1024 * 1024)
+
+
+def answer_key(
+    request: Request[Any, Any, Any], service: Service, table: PricingTable, csv: bool
+) -> tuple[object, ...]:
+    """The key of a cached GET answer that is a pure function of its query, the dataset
+    version and the (immutable) pricing table version. The raw query string, so a repeated GET
+    skips building the request: the bytes were made from this very string, which passed
+    validation then (against the same dataset). Built before the answer is made, so an index
+    swapped in meanwhile can only make the answer newer than its key, never older."""
+    return (
+        request.scope["path"],
+        service.index.dataset_version,
+        table.name,
+        table.version,
+        request.scope["query_string"],
+        csv,
+        service.freshness_key(),  # evidence ages depend on the date and the last sync
+    )
 
 
 class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
@@ -293,18 +314,8 @@ def get_quote(
 ) -> Response[QuoteResponse | QuoteSummaryResponse]:
     table = service.table(pricing, pricing_version)
     csv = wants_csv(request)
-    # The answer is a pure function of the query, the dataset version and the (immutable)
-    # pricing table version: the widget's repeated GETs are served from the encoded bytes. The
-    # key is the raw query string, so a repeated GET skips building the request: the bytes were
-    # made from this very string, which passed validation then (against the same dataset).
-    key = (
-        service.index.dataset_version,
-        table.name,
-        table.version,
-        request.scope["query_string"],
-        csv,
-        service.freshness_key(),  # evidence ages depend on the date and the last sync
-    )
+    # The widget's repeated GETs are served from the encoded bytes (see answer_key).
+    key = answer_key(request, service, table, csv)
 
     offer = offer_query(
         offer_kinds,
@@ -361,43 +372,31 @@ def get_curves(
     min_commitment_months: CommitmentParam = None,
     max_commitment_months: CommitmentParam = None,
 ) -> Response[CurvesResponse]:
-    offer = offer_query(
-        offer_kinds,
-        providers,
-        regions,
-        max_price_age_days,
-        exclude_placeholder_prices,
-        min_commitment_months,
-        max_commitment_months,
-    )
-    base = quote_query(
-        model,
-        isl,
-        osl,
-        [1.0],  # replaced by the chart's grid
-        pricing,
-        pricing_version,
-        token_basis,
-        utilization,
-        interpolation,
-        None,
-        None,
-        as_of,
-        hardware,
-        None,
-        None,
-        None,
-        None,
-        offer=offer,
-    )
-    answer = service.curves(base)
-    rows = lambda: [  # noqa: E731
-        {"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
-         "tput_tok_s_gpu": p.tput_per_gpu, "method": p.method, "recipe": p.recipe_label, "offer_provider": p.offer_provider,
-         "usd_per_gpu_hour": p.usd_per_gpu_hour}
-        for c in answer.curves for p in c.points
-    ]  # fmt: skip
-    return cached(request, answer, rows, cache_control=QUOTE_CACHE_CONTROL)
+    table = service.table(pricing, pricing_version)
+    csv = wants_csv(request)
+    key = answer_key(request, service, table, csv)  # a chart reloading costs one lookup
+
+    def make() -> Representation:
+        offer = offer_query(
+            offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
+            min_commitment_months, max_commitment_months,
+        )  # fmt: skip
+        base = quote_query(
+            model, isl, osl, [1.0],  # the targets are replaced by the chart's grid
+            pricing, pricing_version, token_basis, utilization, interpolation, None, None,
+            as_of, hardware, None, None, None, None, offer=offer,
+        )  # fmt: skip
+        answer = service.curves(base, table=table)
+        rows = lambda: [  # noqa: E731
+            {"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
+             "tput_tok_s_gpu": p.tput_per_gpu, "method": p.method, "recipe": p.recipe_label, "offer_provider": p.offer_provider,
+             "usd_per_gpu_hour": p.usd_per_gpu_hour}
+            for c in answer.curves for p in c.points
+        ]  # fmt: skip
+        return represent(request, answer, rows, csv=csv)
+
+    rep = CHART_REPRESENTATIONS.get_or_make(key, make)
+    return respond(request, rep, cache_control=QUOTE_CACHE_CONTROL)
 
 
 @get(

@@ -36,9 +36,12 @@ Text = Annotated[str | None, Parameter(max_length=100)]
 async def frame_guard(message: Message, scope: Scope) -> None:
     """``before_send`` hook: a response without its own CSP loads nothing and may not be
     framed by anyone."""
-    if message["type"] != "http.response.start":
-        return
-    headers = MutableScopeHeaders.from_message(message)
+    if message["type"] == "http.response.start":
+        guard_framing(MutableScopeHeaders.from_message(message))
+
+
+def guard_framing(headers: MutableScopeHeaders) -> None:
+    """What frame_guard does, on headers already parsed (tco.api.app's one hook)."""
     if "content-security-policy" not in headers:
         headers["Content-Security-Policy"] = DENY_FRAMING
     if "frame-ancestors *" not in headers["content-security-policy"]:

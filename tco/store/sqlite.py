@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import queue
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -136,6 +138,10 @@ def database_path(url: str | Path) -> str:
 # (MAX_OFFERS = 2000 offers, ~0.7 KB each in memory), some 15 MB. Without the bound, a server
 # whose table is rewritten and read at every version grew by ~1.4 MB a write.
 _CACHED_TABLES = 256
+# How stale "the latest version of a pricing table" may be when another process (another
+# worker, a CLI edit) commits: SQLite's data_version is asked at most this often instead of on
+# every quote. Writes through this process are seen by the next read whatever this says.
+LATEST_RECHECK_S = 0.1
 _CACHED_OFFERS = 20_000
 
 
@@ -167,6 +173,10 @@ class SqliteStore(JobsMixin):
         )
         self._watch_lock = threading.Lock()
         self._watch: sqlite3.Connection | None = None
+        # The data_version last read and when (monotonic s): asked again at most every
+        # LATEST_RECHECK_S, or at once after a write through any store of this process.
+        self._seen: tuple[int, int, float] = (-1, -1, -math.inf)  # (local writes, version, at)
+        self._file_key = path if self._memory else str(Path(path).resolve())
         self._writer = self._connect()
         try:
             if not self._memory:
@@ -226,8 +236,12 @@ class SqliteStore(JobsMixin):
         if write or self._memory:
             with self._lock:
                 self._check_open()
-                with _transaction(self._writer, "BEGIN IMMEDIATE" if write else "BEGIN"):
-                    yield self._writer
+                try:
+                    with _transaction(self._writer, "BEGIN IMMEDIATE" if write else "BEGIN"):
+                        yield self._writer
+                finally:
+                    if write:  # committed or not: the next "latest" read asks SQLite again
+                        _bump_local_writes(self._file_key)
             return
         conn = self._borrow()
         try:
@@ -317,8 +331,11 @@ class SqliteStore(JobsMixin):
     def get_table(self, name: str, version: int | None = None) -> PricingTable:
         if version is None and self._watch is not None:
             # "Latest" is served from memory until any connection commits anything: SQLite's
-            # data_version (one pragma, no table read) tells, across processes too.
-            seen = self._data_version()
+            # data_version (one pragma, no table read) tells, across processes too. It is asked
+            # at most every LATEST_RECHECK_S, and at once after a write through any store of
+            # this process: a commit here is seen by the next read, one from another process
+            # within LATEST_RECHECK_S.
+            seen = self._current_data_version()
             hit = self._latest_tables.get(name)
             if hit is not None and hit[0] == seen:
                 return hit[1]
@@ -326,6 +343,16 @@ class SqliteStore(JobsMixin):
             self._latest_tables.put(name, (seen, table))
             return table
         return self._get_table(name, version)
+
+    def _current_data_version(self) -> int:
+        writes, version, at = self._seen
+        now = time.monotonic()
+        local = _local_writes.get(self._file_key, 0)
+        if local == writes and now - at < LATEST_RECHECK_S:
+            return version
+        version = self._data_version()
+        self._seen = (local, version, now)
+        return version
 
     def _data_version(self) -> int:
         assert self._watch is not None
@@ -1056,6 +1083,17 @@ class SqliteStore(JobsMixin):
             "WHERE id = 1 AND snapshot_generation < ?",
             (generation, _frame_blob(frame), generation),
         )
+
+
+# Writes through every SqliteStore of this process, per database file: a store that sees the
+# count move asks SQLite's data_version at once instead of waiting out LATEST_RECHECK_S.
+_local_writes: dict[str, int] = {}
+_local_writes_lock = threading.Lock()
+
+
+def _bump_local_writes(path: str) -> None:
+    with _local_writes_lock:
+        _local_writes[path] = _local_writes.get(path, 0) + 1
 
 
 @contextmanager

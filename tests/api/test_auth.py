@@ -292,3 +292,26 @@ def test_keys_errors_are_one_line_not_a_traceback(
     code, _, err = _cli(capsys, "keys", "revoke", "nobody", "--database", db)
     assert code == 2
     assert err.strip() == "tco keys: no active API key named or prefixed 'nobody'"
+
+
+def _guarded(app: object, path: str, method: str) -> bool:
+    from litestar import Litestar
+    from litestar.routes import HTTPRoute
+
+    assert isinstance(app, Litestar)
+    route = next(r for r in app.routes if isinstance(r, HTTPRoute) and r.path == path)
+    return bool(route.route_handler_map[method][0].resolve_guards())  # what a request runs
+
+
+def test_the_guard_runs_only_where_a_key_is_needed(api: Api, tmp_path: Path) -> None:
+    app = api.client.app
+    # Open reads pay no guard (litestar copies the handler for every guard it runs).
+    assert not _guarded(app, "/v1/quotes", "GET")
+    assert not _guarded(app, "/healthz", "GET")
+    assert _guarded(app, "/v1/pricing/tables", "POST")
+    with make_api(tmp_path / "keyed", auth=AuthSettings(reads_require_key=True)) as keyed:
+        assert _guarded(keyed.client.app, "/v1/quotes", "GET")
+        assert not _guarded(keyed.client.app, "/healthz", "GET")
+    # Requests that need no key still get distinct generated ids.
+    ids = {api.client.get("/healthz").headers["x-request-id"] for _ in range(3)}
+    assert len(ids) == 3 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)

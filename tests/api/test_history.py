@@ -156,3 +156,29 @@ def test_history_bad_parameters(
     assert answer.headers["content-type"] == "application/problem+json"
     body = answer.json()
     assert body.get("field") == field or body["errors"][0]["field"] == field
+
+
+def test_an_ingest_changes_cached_curves_and_history() -> None:
+    """Both answers are cached (keyed on the dataset version): a run ingested after them is in
+    the next answer, never an old entry."""
+    service: LiveService = service_from_store(":memory:", shipped_data=False)
+    key = {"X-API-Key": service.store.create_key("editor", Role.EDITOR, actor="tests")}
+    history_params = {**WORKLOAD, "target": 50}
+    try:
+        with TestClient(create_app(service, service.store)) as client:
+            for body in (run(JAN_10, 1.0), run(FEB_10, 1.5)):
+                assert client.post("/v1/runs", content=body, headers=key).status_code == 201
+            before = client.get("/v1/history", params=history_params)
+            curves_before = client.get("/v1/curves", params=WORKLOAD)
+            assert client.get("/v1/history", params=history_params).content == before.content
+            assert client.get("/v1/curves", params=WORKLOAD).content == curves_before.content
+            march = client.post("/v1/runs", content=run("2026-03-10", 3.0), headers=key)
+            assert march.status_code == 201, march.text
+            after = client.get("/v1/history", params=history_params).json()
+            assert after["dates"] == [JAN_10, FEB_10, "2026-03-10"]
+            assert after["dataset_version"] != before.json()["dataset_version"]
+            curves_after = client.get("/v1/curves", params=WORKLOAD)
+            assert curves_after.json()["dataset_version"] != curves_before.json()["dataset_version"]
+            assert curves_after.headers["etag"] != curves_before.headers["etag"]
+    finally:
+        service.store.close()

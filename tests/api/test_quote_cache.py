@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tco.store import Store
@@ -89,3 +90,46 @@ def test_the_cache_key_is_the_query_string_and_never_holds_an_error(
     as_csv = client.get(base + "&top=2", headers={"Accept": "text/csv"})
     assert as_csv.headers["content-type"].startswith("text/csv")
     assert as_csv.headers["etag"] != one.headers["etag"]
+
+
+CHART = {"model": "dsr1", "isl": 8192, "osl": 1024, "pricing": "cloud-public-2026"}
+
+
+def _halve_prices(client: TestClient[Any], store: Store, editor_key: str) -> None:
+    table = store.get_table("cloud-public-2026")
+    cheaper = client.get("/v1/pricing/tables/cloud-public-2026").json()
+    for offer in cheaper["offers"]:
+        offer["usd_per_gpu_hour"] = offer["usd_per_gpu_hour"] / 2
+    put = client.put(
+        "/v1/pricing/tables/cloud-public-2026",
+        json={"description": cheaper["description"], "offers": cheaper["offers"]},
+        headers={"X-API-Key": editor_key, "If-Match": f'"cloud-public-2026-v{table.version}"'},
+    )
+    assert put.status_code == 200, put.text
+
+
+def test_curves_and_history_are_cached_and_a_price_edit_is_never_served_stale(
+    client: TestClient[Any], store: Store, editor_key: str
+) -> None:
+    from tco.api.reads import CHART_REPRESENTATIONS
+
+    reads = {"/v1/curves": CHART, "/v1/history": {**CHART, "target": 50}}
+    first = {path: client.get(path, params=params) for path, params in reads.items()}
+    for path, params in reads.items():
+        assert first[path].status_code == 200, first[path].text
+        held = len(CHART_REPRESENTATIONS)
+        again = client.get(path, params=params)
+        assert again.content == first[path].content
+        assert again.headers["etag"] == first[path].headers["etag"]
+        assert len(CHART_REPRESENTATIONS) == held  # served from the cache, nothing added
+
+    _halve_prices(client, store, editor_key)
+
+    curve = client.get("/v1/curves", params=CHART).json()["curves"][0]["points"][0]
+    old_curve = first["/v1/curves"].json()["curves"][0]["points"][0]
+    assert curve["usd_per_million_tokens"] * 2 == pytest.approx(old_curve["usd_per_million_tokens"])
+    point = client.get("/v1/history", params=reads["/v1/history"]).json()["hardware"][0]["points"][
+        0
+    ]
+    old_point = first["/v1/history"].json()["hardware"][0]["points"][0]
+    assert point["usd_per_million_tokens"] * 2 == pytest.approx(old_point["usd_per_million_tokens"])

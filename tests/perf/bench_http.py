@@ -83,9 +83,10 @@ def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout_s: float =
 
 @contextmanager
 def running_server(
-    command: Callable[[int, str], list[str]],
+    command: Callable[[int, str], list[str]], env: dict[str, str] | None = None
 ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Spawn ``command(port, database_url)`` on a free port and a fresh database; stop it on exit."""
+    """Spawn ``command(port, database_url)`` on a free port and a fresh database; stop it on
+    exit. ``env``: variables to set for it besides the environment's."""
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         database_url = f"sqlite:///{tmp}/tco.db"
@@ -93,7 +94,7 @@ def running_server(
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 command(port, database_url),
-                env={**os.environ, "TCO_DATABASE_URL": database_url},
+                env={**os.environ, **(env or {}), "TCO_DATABASE_URL": database_url},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -157,24 +158,35 @@ class RouteStats:
     latencies_s: list[float] = field(default_factory=list)
 
 
-async def _fire(port: int, path: str, count: int, deadline: float, stats: RouteStats) -> None:
+def get_request(port: int, path: str) -> Callable[[int], bytes]:
+    """A factory of the same GET for every request (``i`` is the request's number)."""
     # Accept-Encoding as every browser and CDN sends it (the widget's and the cache's traffic).
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept-Encoding: gzip\r\n\r\n".encode()
     )
+    return lambda i: request
+
+
+async def fire(
+    port: int, make_request: Callable[[int], bytes], count: int, deadline: float,
+    stats: RouteStats, concurrency: int = CONCURRENCY, label: str = "",
+) -> None:  # fmt: skip
+    """``count`` requests over ``concurrency`` keep-alive connections, one in flight on each;
+    request ``i`` sends ``make_request(i)``, whose response must be a 200 with Content-Length."""
     remaining = iter(range(count))
 
     async def connection() -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
         try:
-            for _ in remaining:
+            for i in remaining:
                 if time.perf_counter() > deadline:
                     return
+                request = make_request(i)
                 sent = time.perf_counter()
                 writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 if head[9:12] != b"200":
-                    raise RuntimeError(f"{path}: {head[:12]!r}")
+                    raise RuntimeError(f"{label or request[:60]!r}: {head[:12]!r}")
                 length = next(
                     int(line.split(b":", 1)[1])
                     for line in head.split(b"\r\n")
@@ -187,7 +199,7 @@ async def _fire(port: int, path: str, count: int, deadline: float, stats: RouteS
             writer.close()
             await writer.wait_closed()
 
-    await asyncio.gather(*(connection() for _ in range(CONCURRENCY)))
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
 
 
 def measure(port: int, server_pid: int) -> dict[str, RouteStats]:
@@ -195,12 +207,14 @@ def measure(port: int, server_pid: int) -> dict[str, RouteStats]:
     stats = {name: RouteStats() for name in routes}
     deadline = time.perf_counter() + DEADLINE_S
     for path in routes.values():
-        uvloop.run(_fire(port, path, WARMUP_REQUESTS, deadline, RouteStats()))
+        uvloop.run(fire(port, get_request(port, path), WARMUP_REQUESTS, deadline, RouteStats()))
     for _ in range(ROUNDS):
         for name, path in routes.items():
             s = stats[name]
             server_cpu, client_cpu, start = _tree_cpu_s(server_pid), time.process_time(), time.perf_counter()  # fmt: skip
-            uvloop.run(_fire(port, path, REQUESTS_PER_ROUTE // ROUNDS, deadline, s))
+            uvloop.run(
+                fire(port, get_request(port, path), REQUESTS_PER_ROUTE // ROUNDS, deadline, s)
+            )
             s.elapsed_s += time.perf_counter() - start
             s.client_cpu_s += time.process_time() - client_cpu
             s.server_cpu_s += _tree_cpu_s(server_pid) - server_cpu

@@ -68,7 +68,7 @@ class Server:
 
 @contextmanager
 def running_server(
-    database_url: str, log: Path, *, shipped_data: bool = False, **env: str
+    database_url: str, log: Path, *, shipped_data: bool = False, workers: int = 1, **env: str
 ) -> Iterator[Server]:
     """``tco serve`` on the database (by default without the shipped benchmarks: faster start,
     pricing only)."""
@@ -76,7 +76,17 @@ def running_server(
     shipped = [] if shipped_data else ["--no-shipped-data"]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [TCO, "serve", "--port", str(port), "--database", database_url, *shipped],
+            [
+                TCO,
+                "serve",
+                "--port",
+                str(port),
+                "--database",
+                database_url,
+                "--workers",
+                str(workers),
+                *shipped,
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
