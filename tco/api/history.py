@@ -98,6 +98,7 @@ async def get_history(
         dt.date | None, Parameter(description="Leave out benchmark dates after this one")
     ] = None,
     hardware: CsvText = None,
+    frameworks: CsvText = None,
     offer_kinds: OfferKindsParam = None,
     providers: CsvText = None,
     regions: CsvText = None,
@@ -116,7 +117,7 @@ async def get_history(
     if rep is None:
         req = quote_query(
             model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
-            interpolation, pooling, None, as_of, hardware, None, None, None, None,
+            interpolation, pooling, None, as_of, hardware, None, frameworks, None, None,
             offer=offer_query(
                 offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
                 min_commitment_months, max_commitment_months,

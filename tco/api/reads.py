@@ -364,6 +364,7 @@ def get_curves(
     interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
     as_of: FromQuery[dt.date | None] = None,
     hardware: CsvText = None,
+    frameworks: CsvText = None,
     offer_kinds: OfferKindsParam = None,
     providers: CsvText = None,
     regions: CsvText = None,
@@ -384,7 +385,7 @@ def get_curves(
         base = quote_query(
             model, isl, osl, [1.0],  # the targets are replaced by the chart's grid
             pricing, pricing_version, token_basis, utilization, interpolation, None, None,
-            as_of, hardware, None, None, None, None, offer=offer,
+            as_of, hardware, None, frameworks, None, None, offer=offer,
         )  # fmt: skip
         answer = service.curves(base, table=table)
         rows = lambda: [  # noqa: E731

@@ -44,5 +44,6 @@ export function quoteParams(state) {
     model: state.model, isl, osl, pricing: state.pricing, pricing_version: state.pricing_version,
     token_basis: state.token_basis, utilization: String(Number(state.utilization || 100) / 100),
     interpolation: state.interpolation, as_of: state.as_of, hardware: state.hardware,
+    frameworks: state.frameworks,
   };
 }

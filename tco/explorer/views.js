@@ -97,7 +97,7 @@ export async function costView(state) {
 }
 
 export async function cheapestView(state) {
-  const params = { ...quoteParams(state), targets: state.targets || "20,50,100", top: "5", pooling: state.pooling, frameworks: state.frameworks };
+  const params = { ...quoteParams(state), targets: state.targets || "20,50,100", top: "5", pooling: state.pooling };
   if (state.demand_kind && state.demand_value) Object.assign(params, { demand_kind: state.demand_kind, demand_value: state.demand_value });
   const answer = await getJson("/v1/quotes", params);
   const a = answer.assumptions;

@@ -540,3 +540,24 @@ def test_summary_view_as_csv_and_from_the_cli(client: Client, capsysbinary: Any)
 def test_an_unknown_view_is_a_400(client: Client) -> None:
     problem(client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20&view=tiny"), 400)
     problem(client.post("/v1/quotes", json={**DSR1, "targets": [20], "view": "tiny"}), 400)
+
+
+def test_curves_and_history_take_the_framework_filter(client: TestClient[Any]) -> None:
+    """The explorer's framework filter narrows every view: curves and history take it too."""
+    workload = {"model": "dsr1", "isl": 8192, "osl": 1024}
+
+    def frameworks(answer: dict[str, Any], series: str) -> set[str]:
+        return {p["recipe_label"].split()[0] for s in answer[series] for p in s["points"]}
+
+    every = client.get("/v1/curves", params=workload).json()
+    sglang = client.get("/v1/curves", params={**workload, "frameworks": "sglang"}).json()
+    assert frameworks(every, "curves") == {
+        "atom", "dynamo-sglang", "dynamo-trt", "mori-sglang", "sglang", "trt",
+    }  # fmt: skip
+    assert frameworks(sglang, "curves") == {"sglang"}
+    assert len(sglang["curves"]) == 6 < len(every["curves"]) == 9
+    history = client.get("/v1/history", params={**workload, "target": 20, "frameworks": "sglang"})
+    assert history.status_code == 200, history.text
+    assert frameworks(history.json(), "hardware") == {"sglang"}
+    unfiltered = client.get("/v1/history", params={**workload, "target": 20}).json()
+    assert frameworks(unfiltered, "hardware") > {"sglang"}
