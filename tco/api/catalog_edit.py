@@ -9,7 +9,6 @@ changes the dataset version like an ingest, and its keys and aliases are accepte
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -31,7 +30,7 @@ from tco.api.auth import (
 )
 from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
-from tco.api.http import with_head
+from tco.api.http import if_match_version, with_head
 from tco.api.openapi_schema import require_header
 from tco.app_state import LiveService
 from tco.domain import keys
@@ -179,21 +178,10 @@ async def _replace(
         raise ProblemException(
             422, f"key: the body names {entry.key!r}, the path {key!r}", field="key"
         )
-    if not if_match or not if_match.strip():
-        raise ProblemException(
-            428, f"If-Match: required; send the ETag you read (e.g. {etag(kind, key, 1)})",
-            field="If-Match",
-        )  # fmt: skip
-    tag = if_match.strip()
-    if re.fullmatch(ETAG_PATTERN, tag) is None:  # breaks the document's pattern: 400
-        raise ProblemException(
-            400, f"If-Match: {tag[:80]!r} is not a catalog ETag; send one as GET returned it, "
-            f"e.g. {etag(kind, key, 1)}", field="If-Match",
-        )  # fmt: skip
-    prefix = f'"{kind}-{key}-v'
-    if not (tag.startswith(prefix) and tag.endswith('"') and tag[len(prefix) : -1].isdigit()):
-        raise ProblemException(412, f"If-Match: {tag[:80]!r} is not an ETag of {kind}/{key}", field="If-Match")  # fmt: skip
-    expected = int(tag[len(prefix) : -1])
+    expected = if_match_version(
+        if_match, entity=f"{kind}-{key}", pattern=ETAG_PATTERN, example=etag(kind, key, 1),
+        what="catalog entry",
+    )  # fmt: skip
     clash = keys.conflicting_spelling(KEY_KIND[kind], key, entry.aliases)
     if clash is not None:
         raise ProblemException(409, f"{clash!r} already names another {KEY_KIND[kind]}", field="aliases")  # fmt: skip

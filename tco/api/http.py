@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import inspect
+import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -146,6 +147,38 @@ def options_with_allow(
         paths, http_method=HttpMethod.OPTIONS, include_in_schema=False, sync_to_thread=False
     )
     return handler(options), bind
+
+
+def if_match_version(
+    if_match: str | None, *, entity: str, pattern: str, example: str, what: str
+) -> int:
+    """The version N an ``If-Match`` names as ``"<entity>-vN"`` (a ``.csv`` suffix allowed):
+    428 without one, 400 when it breaks the document's ``pattern``, 412 when it is an ETag of
+    another entity. ``what`` names the kind of ETag in the messages (e.g. "pricing table")."""
+    if not if_match or not if_match.strip():
+        raise ProblemException(
+            428,
+            f"If-Match: required; send the ETag of the version you read (e.g. {example}) so "
+            "that a concurrent edit is never silently overwritten",
+            field="If-Match",
+        )
+    tag = if_match.strip()
+    if re.fullmatch(pattern, tag) is None:
+        raise ProblemException(
+            400,
+            f"If-Match: {tag[:80]!r} is not a {what} ETag; send one ETag as returned by "
+            f"GET, e.g. {example}",
+            field="If-Match",
+        )
+    tagged, _, version = tag.strip('"').removesuffix(".csv").rpartition("-v")
+    if tagged != entity:
+        noun = what.rsplit(maxsplit=1)[-1]
+        raise ProblemException(
+            412,
+            f"If-Match: {tag} is an ETag of {noun} {tagged!r}, not {entity!r}",
+            field="If-Match",
+        )
+    return int(version)
 
 
 def strong_etag(body: bytes) -> str:

@@ -56,6 +56,7 @@ from tco.api.http import (
     READ_CACHE_CONTROL,
     CsvOperation,
     cached,
+    if_match_version,
     wants_csv,
     with_head,
 )
@@ -571,28 +572,10 @@ def table_etag(name: str, version: int, *, as_csv: bool = False) -> str:
 
 def expected_version(name: str, if_match: str | None) -> int:
     """The version an ``If-Match`` names for this table (428 without one)."""
-    example = table_etag(name, 3)
-    if not if_match or not if_match.strip():
-        raise ProblemException(
-            428,
-            f"If-Match: required; send the ETag of the version you read (e.g. {example}) so "
-            "that a concurrent edit is never silently overwritten",
-            field="If-Match",
-        )
-    tag = if_match.strip()
-    if re.fullmatch(ETAG_PATTERN, tag) is None:
-        raise ProblemException(
-            400,
-            f"If-Match: {tag[:80]!r} is not a pricing table ETag; send one ETag as returned by "
-            f"GET, e.g. {example}",
-            field="If-Match",
-        )
-    tagged, _, version = tag.strip('"').removesuffix(".csv").rpartition("-v")
-    if tagged != name:
-        raise ProblemException(
-            412, f"If-Match: {tag} is an ETag of table {tagged!r}, not {name!r}", field="If-Match"
-        )
-    return int(version)
+    return if_match_version(
+        if_match, entity=name, pattern=ETAG_PATTERN, example=table_etag(name, 3),
+        what="pricing table",
+    )  # fmt: skip
 
 
 def _etag_listed(header: str | None, etag: str) -> bool:
