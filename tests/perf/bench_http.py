@@ -12,6 +12,7 @@ processes on the machine hits both alike. Loopback only; request counts and time
 from __future__ import annotations
 
 import asyncio
+import http.client
 import os
 import signal
 import socket
@@ -25,8 +26,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvloop
+
+from tco.store import Role, SqliteStore
 
 HOST = "127.0.0.1"
 QUOTE_PATH = "/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50,100"
@@ -110,6 +114,39 @@ def running_server(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def editor_server() -> Iterator[
+    tuple[subprocess.Popen[bytes], http.client.HTTPConnection, dict[str, str]]
+]:
+    """A real ``tco serve`` on a fresh SQLite file, an editor key made in its store, and one
+    keep-alive connection with the headers a JSON write sends (the key among them)."""
+    urls: list[str] = []
+
+    def command(port: int, database_url: str) -> list[str]:
+        urls.append(database_url)
+        return tco_serve_command(port, database_url)
+
+    with running_server(command) as (port, process):
+        wait_healthy(port, process)
+        with SqliteStore(urls[0]) as store:
+            key = store.create_key("bench", Role.EDITOR, actor="bench")
+        conn = http.client.HTTPConnection(HOST, port, timeout=120)
+        try:
+            yield process, conn, {"X-API-Key": key, "Content-Type": "application/json"}
+        finally:
+            conn.close()
+
+
+def request_ok(conn: http.client.HTTPConnection, method: str, path: str, **kw: Any) -> bytes:
+    """The body of a 2xx answer; anything else ends the benchmark with the answer's head."""
+    conn.request(method, path, **kw)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status >= 300:
+        raise RuntimeError(f"{method} {path}: {response.status} {body[:300]!r}")
+    return body
 
 
 def process_tree(pid: int) -> Iterator[int]:

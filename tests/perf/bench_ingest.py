@@ -23,16 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tco.store import Role, SqliteStore
-from tests.perf.bench_http import (
-    HOST,
-    _tree_cpu_s,
-    process_tree,
-    running_server,
-    status_kb,
-    tco_serve_command,
-    wait_healthy,
-)
+from tests.perf.bench_http import _tree_cpu_s, editor_server, process_tree, request_ok, status_kb
 
 API_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "inferencex_api_dsr1_latest.json"
 ROWS = 100_000
@@ -56,21 +47,12 @@ def synthetic_batches() -> list[bytes]:
     ]
 
 
-def _request(conn: http.client.HTTPConnection, method: str, path: str, **kw: Any) -> bytes:
-    conn.request(method, path, **kw)
-    response = conn.getresponse()
-    body = response.read()
-    if response.status >= 300:
-        raise RuntimeError(f"{method} {path}: {response.status} {body[:300]!r}")
-    return body
-
-
 def quote_ms(conn: http.client.HTTPConnection, path: str) -> tuple[float, float]:
     """(first request, median of the next QUOTES) in ms."""
     times = []
     for _ in range(QUOTES + 1):
         start = time.perf_counter()
-        _request(conn, "GET", path)
+        request_ok(conn, "GET", path)
         times.append((time.perf_counter() - start) * 1e3)
     return times[0], statistics.median(times[1:])
 
@@ -93,40 +75,26 @@ class Measured:
 def ingest(batches: list[bytes], *, wait_each: bool) -> Measured:
     """One fresh server; the clock stops when the last post answers, and that post always
     waits for the index, so every row is queryable then."""
-    urls: list[str] = []
-
-    def command(port: int, database_url: str) -> list[str]:
-        urls.append(database_url)
-        return tco_serve_command(port, database_url)
-
-    with running_server(command) as (port, process):
-        wait_healthy(port, process)
-        with SqliteStore(urls[0]) as store:
-            key = store.create_key("bench", Role.EDITOR, actor="bench")
-        headers = {"X-API-Key": key, "Content-Type": "application/json"}
-        conn = http.client.HTTPConnection(HOST, port, timeout=120)
-        try:
-            rss_before = peak_rss_mb(process.pid)
-            quotes = {"before": quote_ms(conn, QUOTE_PATH)}
-            post_s: list[float] = []
-            added = 0
-            cpu_before = _tree_cpu_s(process.pid)
-            start = time.perf_counter()
-            for i, body in enumerate(batches):
-                wait = "true" if wait_each or i == len(batches) - 1 else "false"
-                sent = time.perf_counter()
-                answer = _request(conn, "POST", f"/v1/runs?wait={wait}", body=body, headers=headers)
-                post_s.append(time.perf_counter() - sent)
-                added += json.loads(answer)["rows_added"]
-            ingest_s = time.perf_counter() - start
-            server_cpu_s = _tree_cpu_s(process.pid) - cpu_before
-            points = json.loads(_request(conn, "GET", "/healthz"))["points"]
-            quotes["after"] = quote_ms(conn, QUOTE_PATH)
-            # an as-of date inside the synthetic range: the first request builds that view
-            quotes["after, as_of=2026-01-15"] = quote_ms(conn, QUOTE_PATH + "&as_of=2026-01-15")
-            rss_after = peak_rss_mb(process.pid)
-        finally:
-            conn.close()
+    with editor_server() as (process, conn, headers):
+        rss_before = peak_rss_mb(process.pid)
+        quotes = {"before": quote_ms(conn, QUOTE_PATH)}
+        post_s: list[float] = []
+        added = 0
+        cpu_before = _tree_cpu_s(process.pid)
+        start = time.perf_counter()
+        for i, body in enumerate(batches):
+            wait = "true" if wait_each or i == len(batches) - 1 else "false"
+            sent = time.perf_counter()
+            answer = request_ok(conn, "POST", f"/v1/runs?wait={wait}", body=body, headers=headers)
+            post_s.append(time.perf_counter() - sent)
+            added += json.loads(answer)["rows_added"]
+        ingest_s = time.perf_counter() - start
+        server_cpu_s = _tree_cpu_s(process.pid) - cpu_before
+        points = json.loads(request_ok(conn, "GET", "/healthz"))["points"]
+        quotes["after"] = quote_ms(conn, QUOTE_PATH)
+        # an as-of date inside the synthetic range: the first request builds that view
+        quotes["after, as_of=2026-01-15"] = quote_ms(conn, QUOTE_PATH + "&as_of=2026-01-15")
+        rss_after = peak_rss_mb(process.pid)
     if added != ROWS:
         raise RuntimeError(f"{added} rows added, expected {ROWS}")
     return Measured(ingest_s, server_cpu_s, post_s, points, (rss_before, rss_after), quotes)

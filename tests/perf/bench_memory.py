@@ -12,24 +12,14 @@ Writes are unthrottled here (``TCO_WRITE_BURST``): throttled, 1,000 writes take 
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 
 from tco.shipped_pricing import load_catalog
-from tco.store import Role, SqliteStore
-from tests.perf.bench_http import (
-    HOST,
-    process_tree,
-    running_server,
-    status_kb,
-    tco_serve_command,
-    wait_healthy,
-)
+from tests.perf.bench_http import editor_server, process_tree, request_ok, status_kb
 
 WRITES = int(os.environ.get("TCO_BENCH_MEMORY_WRITES", "1000"))
 WARMUP_WRITES = WRITES // 5  # the caches fill within the first ~130 writes (see below)
@@ -56,29 +46,12 @@ def offers(version: int) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def _request(
-    conn: http.client.HTTPConnection, method: str, path: str, **kw: Any
-) -> http.client.HTTPResponse:
-    conn.request(method, path, **kw)
-    response = conn.getresponse()
-    body = response.read()
-    if response.status >= 300:
-        raise RuntimeError(f"{method} {path}: {response.status} {body[:300]!r}")
-    return response
-
-
 def run() -> str:
-    urls: list[str] = []
-
-    def command(port: int, database_url: str) -> list[str]:
-        urls.append(database_url)
-        return tco_serve_command(port, database_url)
-
     unthrottled = {"TCO_WRITE_BURST": "1000000", "TCO_WRITE_RATE_PER_S": "1000000"}
     saved = {name: os.environ.get(name) for name in unthrottled}
     os.environ.update(unthrottled)  # inherited by the server (and only by it: restored below)
     try:
-        return _measure(command, urls)
+        return _measure()
     finally:
         for name, value in saved.items():
             if value is None:
@@ -87,34 +60,26 @@ def run() -> str:
                 os.environ[name] = value
 
 
-def _measure(command: Callable[[int, str], list[str]], urls: list[str]) -> str:
+def _measure() -> str:
     rng = random.Random(7)
     rss: dict[str, float] = {}
     start = time.perf_counter()
-    with running_server(command) as (port, process):
-        wait_healthy(port, process)
-        with SqliteStore(urls[0]) as store:
-            key = store.create_key("bench", Role.EDITOR, actor="bench")
-        headers = {"X-API-Key": key, "Content-Type": "application/json"}
-        conn = http.client.HTTPConnection(HOST, port, timeout=120)
-        try:
-            _request(conn, "GET", QUOTE)
-            rss["before"] = rss_mb(process.pid)
-            body = json.dumps({"name": TABLE, "description": "v1", "offers": offers(1)})
-            _request(conn, "POST", "/v1/pricing/tables", body=body, headers=headers)
-            for version in range(2, WRITES + 2):
-                body = json.dumps({"description": f"v{version}", "offers": offers(version)})
-                put = {**headers, "If-Match": f'"{TABLE}-v{version - 1}"'}
-                _request(conn, "PUT", f"/v1/pricing/tables/{TABLE}", body=body, headers=put)
-                older = rng.randint(1, version - 1)
-                for pinned in (version, older):
-                    _request(conn, "GET", f"/v1/pricing/tables/{TABLE}?version={pinned}")
-                    _request(conn, "GET", f"{QUOTE}&pricing={TABLE}&pricing_version={pinned}")
-                if version - 1 == WARMUP_WRITES:
-                    rss["after warm-up"] = rss_mb(process.pid)
-            rss["after"] = rss_mb(process.pid)
-        finally:
-            conn.close()
+    with editor_server() as (process, conn, headers):
+        request_ok(conn, "GET", QUOTE)
+        rss["before"] = rss_mb(process.pid)
+        body = json.dumps({"name": TABLE, "description": "v1", "offers": offers(1)})
+        request_ok(conn, "POST", "/v1/pricing/tables", body=body, headers=headers)
+        for version in range(2, WRITES + 2):
+            body = json.dumps({"description": f"v{version}", "offers": offers(version)})
+            put = {**headers, "If-Match": f'"{TABLE}-v{version - 1}"'}
+            request_ok(conn, "PUT", f"/v1/pricing/tables/{TABLE}", body=body, headers=put)
+            older = rng.randint(1, version - 1)
+            for pinned in (version, older):
+                request_ok(conn, "GET", f"/v1/pricing/tables/{TABLE}?version={pinned}")
+                request_ok(conn, "GET", f"{QUOTE}&pricing={TABLE}&pricing_version={pinned}")
+            if version - 1 == WARMUP_WRITES:
+                rss["after warm-up"] = rss_mb(process.pid)
+        rss["after"] = rss_mb(process.pid)
     elapsed = time.perf_counter() - start
     growth = rss["after"] - rss["after warm-up"]
     verdict = "met" if growth < TARGET_GROWTH_MB else "MISSED"
