@@ -4,59 +4,19 @@ install``)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, RECORDER, HostServer, free_port
-
-SERVER_START_TIMEOUT_S = 90.0
+from tests.e2e.explorer_support import tco_server
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, RECORDER, HostServer
 
 
 @pytest.fixture(scope="module")
 def tco_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("tco-e2e")
-    port = free_port()
-    origin = f"http://127.0.0.1:{port}"
-    command = [
-        str(Path(sys.executable).with_name("tco")),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database",
-        f"sqlite:///{tmp / 'tco.db'}",
-    ]
-    with (tmp / "serve.log").open("wb") as log:
-        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"tco serve exited: {(tmp / 'serve.log').read_text()}")
-                try:
-                    if httpx.get(f"{origin}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"tco serve not healthy after {SERVER_START_TIMEOUT_S}s")
-                time.sleep(0.2)
-            yield origin
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with tco_server(tmp_path_factory.mktemp("tco-e2e")) as server:
+        yield server.origin
 
 
 @pytest.fixture(scope="module")

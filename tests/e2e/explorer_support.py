@@ -1,5 +1,6 @@
-"""The explorer's browser tests: a real ``tco serve`` on a database whose editor key the test
-knows (created with ``tco keys create`` before the server starts), and page helpers."""
+"""The browser tests' ``tco serve``: a real server on a free port and a fresh database whose
+editor key the test knows (created with ``tco keys create`` before the server starts); and the
+explorer's page helpers."""
 
 from __future__ import annotations
 
