@@ -46,6 +46,7 @@ def test_an_installed_wheel_serves_the_shipped_data(tmp_path: Path) -> None:
         names = archive.namelist()
         archive.extractall(installed)
     assert "tco/_shipped/pricing/tables.json" in names
+    assert "tco/_shipped/pricing/fx/ecb-2026-10-30.csv" in names
     assert "tco/_shipped/benchmarks/inferencex_api_dsr1_latest.json" in names
     assert "tco/widget/widget.js" in names
 
