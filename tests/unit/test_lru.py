@@ -15,6 +15,7 @@ from tco.domain.pricing import Offer
 from tco.ingest.shipped import load_shipped_points
 from tco.lru import LRU
 from tco.store import SqliteStore
+from tco.store.sql import SqlPricingTables
 
 
 def test_count_bound_evicts_the_least_recently_used() -> None:
@@ -96,7 +97,7 @@ def _offers(price: float, n: int) -> list[Offer]:
 def test_store_table_caches_stay_bounded_and_evicted_versions_read_back_exact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tco.store.sqlite._CACHED_OFFERS", 250)  # 2 versions of 100 offers
+    monkeypatch.setattr("tco.store.sql.pricing._CACHED_OFFERS", 250)  # 2 versions of 100 offers
     with SqliteStore(f"sqlite:///{tmp_path}/tco.db") as store:
         store.create_table("t", "v1", _offers(1.0, 100), actor="a", request_id=None)
         for version in range(2, 21):
@@ -108,9 +109,11 @@ def test_store_table_caches_stay_bounded_and_evicted_versions_read_back_exact(
                 assert table.offers[0].usd_per_gpu_hour == float(read)
             latest = store.get_table("t")
             assert latest.version == version and latest.offers[0].usd_per_gpu_hour == version
-            for cache in (store._table_versions, store._latest_tables):
+            pricing = store.pricing
+            assert isinstance(pricing, SqlPricingTables)
+            for cache in (pricing._table_versions, pricing._latest_tables):
                 assert cache.weight <= 250
-        assert len(store._table_versions) <= 2
+        assert len(pricing._table_versions) <= 2
 
 
 def test_representation_cache_is_bounded_by_bytes() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tco.domain.points import POINT_FIELDS, POINT_SCHEMA, Point, points_frame
 from tco.store import InvalidData, NotFound, SqliteStore, point_hash
-from tco.store.sqlite import _blob_frame
+from tco.store.sql.runs import blob_frame as _blob_frame
 
 # An aggregated H200 curve (TP8, SGLang FP8) and a disaggregated GB200 point (Dynamo + TRT-LLM,
 # 8 prefill + 32 decode GPUs): the two shapes whose None patterns differ.
@@ -269,7 +269,7 @@ def test_frames_written_by_an_older_point_schema_are_conformed() -> None:
 def test_point_table_has_a_column_for_every_point_field() -> None:
     # Guards the migration history: a new Point field needs a migration adding its column.
     with SqliteStore(":memory:") as fresh:
-        columns = [r[1] for r in fresh._writer.execute("PRAGMA table_info(point)")]
+        columns = [r[1] for r in fresh.sqlite._writer.execute("PRAGMA table_info(point)")]
     assert columns == ["run_id", "ordinal", "point_hash", *POINT_FIELDS]
 
 
@@ -280,7 +280,7 @@ def _rebuilt(store: SqliteStore) -> pl.DataFrame:
 
 
 def _snapshot_generation(store: SqliteStore) -> int:
-    row = store._writer.execute("SELECT snapshot_generation FROM dataset_state").fetchone()
+    row = store.sqlite._writer.execute("SELECT snapshot_generation FROM dataset_state").fetchone()
     return int(row[0])
 
 
@@ -304,7 +304,7 @@ def test_the_snapshot_follows_ingests_and_deletes(tmp_path: Path) -> None:
 def test_many_runs_between_loads_are_merged_at_ingest(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tco.store.sqlite.SNAPSHOT_AFTER_RUNS", 3)
+    monkeypatch.setattr("tco.store.sql.runs.SNAPSHOT_AFTER_RUNS", 3)
     days = [dt.date(2025, 9, d) for d in range(1, 8)]
     ids = [_add(store, curve(2, date=day)) for day in days]
     assert _snapshot_generation(store) == 6  # merged after runs 3 and 6; run 7 pending

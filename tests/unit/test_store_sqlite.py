@@ -28,7 +28,8 @@ from tco.store import (
     point_hash,
 )
 from tco.store.schema import MIGRATIONS
-from tco.store.sqlite import _frame_blob, _point_row
+from tco.store.sql.runs import frame_blob as _frame_blob
+from tco.store.sql.runs import point_row as _point_row
 
 OFFER = Offer(
     hardware="b200",
@@ -74,8 +75,8 @@ def test_database_urls(url: str | Path, path: str) -> None:
 
 
 def test_other_schemes_are_refused_clearly() -> None:
-    with pytest.raises(StoreError, match="unsupported database URL scheme 'postgresql'"):
-        open_store("postgresql://tco@db/tco")
+    with pytest.raises(StoreError, match="unsupported database URL scheme 'mysql'"):
+        open_store("mysql://tco@db/tco")
 
 
 def test_url_opens_a_file_creating_its_folder(tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_url_opens_a_file_creating_its_folder(tmp_path: Path) -> None:
 
 def test_pragmas_for_durability_and_integrity(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "tco.db") as store:
-        conn = store._writer
+        conn = store.sqlite._writer
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -241,7 +242,7 @@ def test_reads_do_not_wait_for_an_in_process_write(tmp_path: Path) -> None:
         store.create_table("t", "d", (OFFER,), actor="a", request_id=None)
         answers: list[int] = []
         reader = threading.Thread(target=lambda: answers.append(store.get_table("t").version))
-        with store._lock:
+        with store.sqlite._lock:
             reader.start()
             reader.join(timeout=5)
             assert answers == [1]
@@ -309,7 +310,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
             proc.stdout.close()
     assert acknowledged >= 40
     with SqliteStore(db) as store:
-        assert store._writer.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.sqlite._writer.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         versions = [v.version for v in store.list_versions("t")]
         assert versions[:acknowledged] == list(range(1, acknowledged + 1))
         assert store.get_table("t").version >= acknowledged
