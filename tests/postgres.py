@@ -66,6 +66,7 @@ class PostgresCluster:
         self.port = _free_port()
         self.data = self.root / "data"
         self._names = itertools.count(1)
+        self._template = False
         self._run(
             postgres_bin("initdb"), "-D", self.data, "-U", "tco", "-A", "trust", "-E", "UTF8",
             "--locale=C", "--no-sync",
@@ -95,12 +96,20 @@ class PostgresCluster:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://tco@127.0.0.1:{self.port}/{database}"
 
-    def database(self) -> str:
-        """A new empty database; returns its URL."""
+    def database(self, *, migrated: bool = True) -> str:
+        """A new database; returns its URL. ``migrated``: a copy of one the store's migrations
+        ran on (a template made once, ~10x faster than migrating each), else empty."""
         name = f"t{os.getpid()}_{next(self._names)}"
-        with psycopg.connect(self.url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        if migrated and not self._template:
+            self._create("tco_template", "template0")
+            open_store(self.url("tco_template")).close()
+            self._template = True
+        self._create(name, "tco_template" if migrated else "template0")
         return self.url(name)
+
+    def _create(self, name: str, template: str) -> None:
+        with psycopg.connect(self.url(), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
     def stop(self) -> None:
         try:

@@ -163,7 +163,7 @@ def test_a_newer_schema_is_refused_and_the_connection_closed(tmp_path: Path) -> 
         SqliteStore(tmp_path / "tco.db")  # a leaked connection would be a ResourceWarning
 
 
-def holdings(store: SqliteStore) -> tuple[Any, ...]:
+def holdings(store: Store) -> tuple[Any, ...]:
     """Everything the store holds, as its readers answer it."""
     return (
         store.list_tables(),
@@ -177,14 +177,14 @@ def holdings(store: SqliteStore) -> tuple[Any, ...]:
     )
 
 
-def test_reopening_the_file_keeps_everything(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "tco.db") as store:
+def test_reopening_the_store_keeps_everything(store_url: str) -> None:
+    with open_store(store_url) as store:
         store.create_table("t", "first", (OFFER,), actor="alice", request_id="r1")
         store.replace_table("t", "second", (), expected_version=1, actor="bob", request_id="r2")
         key = store.create_key("ci", "editor")
         run = store.add_run([POINT], source="s", format="native", actor="ci", request_id=None)
         before = holdings(store)
-    with SqliteStore(tmp_path / "tco.db") as store:
+    with open_store(store_url) as store:
         after = holdings(store)
         assert store.authenticate(key) is not None
         assert run.run_id is not None and store.get_run(run.run_id)[1] == [POINT]
@@ -207,8 +207,8 @@ def test_memory_store_supports_everything() -> None:
         store.close()
 
 
-def test_a_closed_store_says_so(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "tco.db")
+def test_a_closed_store_says_so(store_url: str) -> None:
+    store = open_store(store_url)
     store.list_tables()  # opens a pooled reader too
     store.close()
     store.close()  # idempotent

@@ -44,7 +44,9 @@ WRITE_LOCK_KEY = 0x7C0_0001
 POOL_SIZE_SETTING = "TCO_DATABASE_POOL_SIZE"
 DEFAULT_POOL_SIZE = 10  # connections per process: the worker threads that query at once
 CONNECT_TIMEOUT_S = 10.0
-_LISTEN_POLL_S = 0.5  # how often the listener looks up from its socket to see close()
+# How often the listener looks up from its socket to see close(): a select() timeout, no
+# query; short so that close() (which waits for the listener) returns quickly.
+_LISTEN_POLL_S = 0.1
 
 
 @functools.lru_cache(maxsize=1024)
