@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tco.api.auth import TokenBuckets
 from tco.api.http import Representation, RepresentationCache
 from tco.domain.index import FrontierIndex
 from tco.domain.pricing import Offer
@@ -138,13 +137,3 @@ def test_frontier_index_views_are_bounded_and_rebuilt_equal(
     rebuilt = index.workloads(dates[0])  # evicted: built again from the same points
     assert set(rebuilt) == set(first)
     assert all(rebuilt[wl].knots.equals(first[wl]) for wl in first)
-
-
-def test_token_buckets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tco.api.auth._MAX_BUCKETS", 3)
-    now = [0.0]
-    buckets = TokenBuckets(burst=1, refill_per_s=0.001, clock=lambda: now[0])
-    assert buckets.take("a") == 0.0 and buckets.take("a") > 0  # "a" is empty now
-    for key in ("b", "c", "d"):
-        buckets.take(key)
-    assert len(buckets._buckets) == 3
