@@ -109,6 +109,15 @@ class PostgresDatabase:
         self._closed = False
         self._version = 0
         self._changed = threading.Condition()
+        # One direct connection first: a wrong URL or a server that is down fails at once with
+        # libpq's reason, where the pool would retry until its timeout.
+        try:
+            psycopg.connect(url, connect_timeout=int(CONNECT_TIMEOUT_S)).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(
+                f"cannot connect to the PostgreSQL database {redacted(url)}: {reason}"
+            ) from None
         self._pool = ConnectionPool(
             url,
             min_size=1,
