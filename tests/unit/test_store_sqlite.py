@@ -90,6 +90,9 @@ def test_pragmas_for_durability_and_integrity(tmp_path: Path) -> None:
         conn = store.sqlite._writer
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        # The rate limit's token counts commit without an fsync; every other write still waits.
+        store.write_limits.take("k", burst=1, refill_per_s=1.0)
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
         with pytest.raises(sqlite3.IntegrityError):  # offers need their version row

@@ -157,13 +157,17 @@ class PostgresDatabase:
             raise StoreError("the store is closed")
 
     @contextmanager
-    def tx(self, *, write: bool) -> Iterator[PgConnection]:
+    def tx(self, *, write: bool, durable: bool = True) -> Iterator[PgConnection]:
+        """``durable=False``: the commit does not wait for the WAL flush
+        (``synchronous_commit=off`` for this transaction only)."""
         self._check_open()
         with self._pool.connection() as conn:
             conn.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
                 if write:
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+                    if not durable:
+                        conn.execute("SET LOCAL synchronous_commit = off")
                 yield PgConnection(conn)
                 if write:
                     conn.execute("SELECT pg_notify(%s, '')", (CHANGE_CHANNEL,))

@@ -10,6 +10,8 @@ relies on what the interface promises:
   at the same time (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory
   lock taken first), so a read-check-write (If-Match, duplicate checks, audit numbering)
   cannot interleave with another writer. It commits durably before returning.
+- ``tx(write=True, durable=False)``: the same, but its commit need not survive a power loss
+  (no fsync wait): for state whose loss costs nothing, like the rate limit's token counts.
 - ``tx(write=False)``: a read-only transaction on one consistent snapshot.
 - ``change_version()`` moves after any commit to the store from anywhere; cheap (no table
   read), for caches of "the latest" that must not cost a round trip per request.
@@ -47,7 +49,7 @@ class Database(Protocol):
     # Errors a write may meet on a store opened read-only, where a cache write is skipped.
     read_only_errors: tuple[type[Exception], ...]
 
-    def tx(self, *, write: bool) -> AbstractContextManager[Connection]: ...
+    def tx(self, *, write: bool, durable: bool = True) -> AbstractContextManager[Connection]: ...
     def change_version(self) -> int: ...
     def wait_for_change(self, seen: int, timeout_s: float) -> int: ...
     def close(self) -> None: ...

@@ -130,15 +130,22 @@ class SqliteDatabase:
             raise StoreError("the store is closed")
 
     @contextmanager
-    def tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """One transaction: a write on the writer under the lock, a read on a pooled reader."""
+    def tx(self, *, write: bool, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One transaction: a write on the writer under the lock, a read on a pooled reader.
+        ``durable=False``: committed without waiting for an fsync (WAL with synchronous=NORMAL:
+        still atomic, but a power cut may undo it)."""
         if write or self._memory:
             with self._lock:
                 self._check_open()
+                relaxed = write and not durable
+                if relaxed:
+                    self._writer.execute("PRAGMA synchronous=NORMAL")
                 try:
                     with _transaction(self._writer, "BEGIN IMMEDIATE" if write else "BEGIN"):
                         yield self._writer
                 finally:
+                    if relaxed:
+                        self._writer.execute("PRAGMA synchronous=FULL")
                     if write:  # committed or not: the next "latest" read asks SQLite again
                         _bump_local_writes(self._file_key)
             return
