@@ -32,7 +32,7 @@ from tco.ingest import (
 )
 from tco.ingest.rows import file_error
 from tco.service import Service
-from tco.store import RunResult, Store, SyncRecord, open_store
+from tco.store import RunResult, Store, StoreError, SyncRecord, open_store
 
 log = logging.getLogger("tco.app_state")
 
@@ -213,7 +213,10 @@ class LiveService(Service):
             changes = self.store.changes
             seen = changes.version()
             while True:
-                current = changes.wait(seen, interval_s)
+                try:
+                    current = changes.wait(seen, interval_s)
+                except StoreError:  # the store was closed: nothing left to watch
+                    return
                 if current == seen:
                     continue
                 try:

@@ -152,7 +152,8 @@ class WriteLimits(Protocol):
 
 class Changes(Protocol):
     """Tells that the store changed, without a query per request: ``version()`` moves after
-    any commit from any process or replica, and ``wait`` blocks until it does."""
+    any commit from any process or replica, and ``wait`` blocks until it does (or the timeout
+    passes; StoreError once the store is closed)."""
 
     def version(self) -> int: ...
     def wait(self, seen: int, timeout_s: float) -> int: ...

@@ -224,3 +224,13 @@ def test_stale_if_match_on_postgres_changes_nothing(postgres_url: str) -> None:
         assert stale.value.current_version == 2
         assert store.list_audit() == before
         assert [v.version for v in store.list_versions("t")] == [1, 2]
+
+
+def test_waiting_on_a_closed_store_says_so(store_url: str) -> None:
+    store = open_store(store_url)
+    threading.Timer(0.3, store.close).start()
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="closed"):  # woken by close(), not the timeout
+        while True:  # (a notification of this store's own migration may wake it first)
+            store.changes.wait(store.changes.version(), timeout_s=10.0)
+    assert time.monotonic() - started < 5.0

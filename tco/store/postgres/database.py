@@ -147,7 +147,9 @@ class PostgresDatabase:
     def close(self) -> None:
         if self._closed:
             return
-        self._closed = True
+        with self._changed:  # wakes every waiter, which then raises StoreError
+            self._closed = True
+            self._changed.notify_all()
         self._pool.close()
         if self._listener.is_alive() and threading.current_thread() is not self._listener:
             self._listener.join(timeout=2 * _LISTEN_POLL_S + 1)
@@ -193,6 +195,7 @@ class PostgresDatabase:
     def wait_for_change(self, seen: int, timeout_s: float) -> int:
         with self._changed:
             self._changed.wait_for(lambda: self._version != seen or self._closed, timeout_s)
+            self._check_open()  # a closed store has no changes to wait for: say so, once
             return self._version
 
     def _listen(self) -> None:

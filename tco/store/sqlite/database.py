@@ -193,6 +193,7 @@ class SqliteDatabase:
         _WAIT_POLL_S: one pragma, no table read."""
         deadline = time.monotonic() + timeout_s
         while True:
+            self._check_open()
             version = self.change_version()
             left = deadline - time.monotonic()
             if version != seen or left <= 0:
