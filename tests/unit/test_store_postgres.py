@@ -234,3 +234,20 @@ def test_waiting_on_a_closed_store_says_so(store_url: str) -> None:
         while True:  # (a notification of this store's own migration may wake it first)
             store.changes.wait(store.changes.version(), timeout_s=10.0)
     assert time.monotonic() - started < 5.0
+
+
+def test_tco_serve_on_an_unreachable_database_says_so_in_one_line(
+    postgres: PostgresCluster,
+) -> None:
+    tco = str(Path(sys.executable).with_name("tco"))
+    url = f"postgresql://tco:s3cret@127.0.0.1:{postgres.port}/no_such_database"
+    done = subprocess.run(
+        [tco, "serve", "--port", "0", "--database", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("tco serve: cannot connect to the PostgreSQL database")
+    assert len(done.stderr.strip().splitlines()) == 1 and "s3cret" not in done.stderr
