@@ -71,6 +71,9 @@ class PostgresCluster:
             postgres_bin("initdb"), "-D", self.data, "-U", "tco", "-A", "trust", "-E", "UTF8",
             "--locale=C", "--no-sync",
         )  # fmt: skip
+        self.start_server()
+
+    def start_server(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c max_connections=300"
@@ -79,6 +82,10 @@ class PostgresCluster:
             postgres_bin("pg_ctl"), "-D", self.data, "-o", options, "-l", self.root / "log",
             "-w", "-t", "60", "start",
         )  # fmt: skip
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping its data (``start_server`` brings it back)."""
+        self._run(postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "-w", "stop")
 
     def _run(self, *args: object) -> None:
         done = subprocess.run(
@@ -113,7 +120,8 @@ class PostgresCluster:
 
     def stop(self) -> None:
         try:
-            self._run(postgres_bin("pg_ctl"), "-D", self.data, "-m", "immediate", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self.stop_server()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

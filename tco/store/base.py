@@ -42,6 +42,11 @@ class InvalidData(StoreError):
     """The data breaks a store constraint (e.g. a point without a required measure)."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be reached (server down, connection lost): HTTP 503, retry later.
+    Nothing of the interrupted transaction was committed."""
+
+
 class PreconditionFailed(StoreError):
     """A write named a version that is no longer the latest (HTTP 412)."""
 

@@ -255,3 +255,35 @@ def test_tco_serve_on_an_unreachable_database_says_so_in_one_line(
     assert done.returncode == 2
     assert done.stderr.startswith("tco serve: cannot connect to the PostgreSQL database")
     assert len(done.stderr.strip().splitlines()) == 1 and "s3cret" not in done.stderr
+
+
+def test_a_database_gone_mid_service_is_a_503_problem_then_recovers() -> None:
+    """A replica whose database goes away answers 503 (retry), not a 500, and serves again
+    once it is back, with nothing restarted."""
+    from litestar.testing import TestClient
+
+    from tco.api.app import create_app
+    from tco.app_state import service_from_store
+
+    cluster = PostgresCluster()  # its own: this test stops and restarts the server
+    try:
+        url = cluster.database()
+        service = service_from_store(url, shipped_data=False)
+        try:
+            with TestClient(create_app(service, service.store)) as client:
+                assert client.get("/v1/pricing/tables").status_code == 200
+                cluster.stop_server()
+                gone = client.get("/v1/pricing/tables")
+                assert gone.status_code == 503, gone.text
+                assert gone.headers["content-type"] == "application/problem+json"
+                assert gone.headers["retry-after"] == "1"
+                assert "the database is unavailable" in gone.json()["detail"]
+                cluster.start_server()
+                deadline = time.monotonic() + 10
+                while client.get("/v1/pricing/tables").status_code != 200:
+                    assert time.monotonic() < deadline, "not serving again after the restart"
+                    time.sleep(0.1)
+        finally:
+            service.store.close()
+    finally:
+        cluster.stop()

@@ -33,7 +33,7 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from tco.store.base import StoreError
+from tco.store.base import StoreError, StoreUnavailable
 
 log = logging.getLogger("tco.store.postgres")
 
@@ -47,6 +47,7 @@ CONNECT_TIMEOUT_S = 10.0
 # How often the listener looks up from its socket to see close(): a select() timeout, no
 # query; short so that close() (which waits for the listener) returns quickly.
 _LISTEN_POLL_S = 0.1
+_LISTEN_RETRY_S = 1.0  # between reconnects of a lost listener (one warning each)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -163,7 +164,18 @@ class PostgresDatabase:
         """``durable=False``: the commit does not wait for the WAL flush
         (``synchronous_commit=off`` for this transaction only)."""
         self._check_open()
-        with self._pool.connection() as conn:
+        try:
+            with self._transaction(write=write, durable=durable) as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            if self._closed:
+                raise StoreError("the store is closed") from exc
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreUnavailable(f"the database is unavailable ({reason}); retry") from exc
+
+    @contextmanager
+    def _transaction(self, *, write: bool, durable: bool) -> Iterator[PgConnection]:
+        with self._pool.connection(timeout=CONNECT_TIMEOUT_S) as conn:
             conn.execute("BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             try:
                 if write:
@@ -175,7 +187,7 @@ class PostgresDatabase:
                     conn.execute("SELECT pg_notify(%s, '')", (CHANGE_CHANNEL,))
                 conn.execute("COMMIT")
             except BaseException:
-                if not conn.closed:
+                if not conn.broken and not conn.closed:
                     conn.execute("ROLLBACK")
                 raise
             finally:
@@ -215,4 +227,4 @@ class PostgresDatabase:
                     return
                 log.warning("PostgreSQL change listener lost its connection (%s); retrying", exc)
                 self._bump()
-                time.sleep(_LISTEN_POLL_S)
+                time.sleep(_LISTEN_RETRY_S)
