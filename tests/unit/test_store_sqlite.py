@@ -317,3 +317,22 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
         versions = [v.version for v in store.list_versions("t")]
         assert versions[:acknowledged] == list(range(1, acknowledged + 1))
         assert store.get_table("t").version >= acknowledged
+
+
+def test_a_file_locked_past_the_busy_timeout_is_unavailable_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tco.store import StoreUnavailable
+
+    with SqliteStore(tmp_path / "tco.db") as store:
+        other = sqlite3.connect(tmp_path / "tco.db", isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
+            store.sqlite._writer.execute("PRAGMA busy_timeout=50")  # ... past our patience
+            with pytest.raises(StoreUnavailable, match="database is locked"):
+                store.create_table("t", "d", (OFFER,), actor="a", request_id=None)
+        finally:
+            other.close()
+        store.sqlite._writer.execute("PRAGMA busy_timeout=10000")
+        store.create_table("t", "d", (OFFER,), actor="a", request_id=None)  # and then it works
+        assert [t.name for t in store.list_tables()] == ["t"]

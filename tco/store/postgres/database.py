@@ -103,7 +103,10 @@ class PostgresDatabase:
     """:class:`~tco.store.sql.db.Database` on a PostgreSQL server."""
 
     integrity_errors: tuple[type[Exception], ...] = (psycopg.IntegrityError, psycopg.DataError)
-    read_only_errors: tuple[type[Exception], ...] = (psycopg.errors.ReadOnlySqlTransaction,)
+    read_only_errors: tuple[type[Exception], ...] = (
+        psycopg.errors.ReadOnlySqlTransaction,
+        StoreUnavailable,
+    )
 
     def __init__(self, url: str, *, max_size: int | None = None) -> None:
         self.url = url

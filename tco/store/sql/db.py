@@ -46,7 +46,7 @@ class Connection(Protocol):
 class Database(Protocol):
     # The driver's constraint violations (NOT NULL, primary and unique keys).
     integrity_errors: tuple[type[Exception], ...]
-    # Errors a write may meet on a store opened read-only, where a cache write is skipped.
+    # Errors a cache write may meet (a read-only store, the database gone): it is skipped.
     read_only_errors: tuple[type[Exception], ...]
 
     def tx(self, *, write: bool, durable: bool = True) -> AbstractContextManager[Connection]: ...

@@ -32,13 +32,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tco.store.base import StoreError
+from tco.store.base import StoreError, StoreUnavailable
 
 BUSY_TIMEOUT_S = 10.0
 # How stale "the latest version of a pricing table" may be when another process (another
 # worker, a CLI edit) commits: SQLite's data_version is asked at most this often instead of on
 # every quote. Writes through this process are seen by the next read whatever this says.
 LATEST_RECHECK_S = 0.1
+# SQLite result codes (sqlite_errorname prefixes) that say the file cannot be used now, not
+# that the SQL is wrong: locked past the busy timeout, I/O error, disk full, read-only.
+_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_READONLY",
+                "SQLITE_CANTOPEN")  # fmt: skip
 # How often a waiter on wait_for_change asks data_version: one pragma, no table read.
 _WAIT_POLL_S = 0.25
 
@@ -63,7 +67,7 @@ class SqliteDatabase:
     """:class:`~tco.store.sql.db.Database` on one SQLite file (or ``:memory:``)."""
 
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
-    read_only_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
+    read_only_errors: tuple[type[Exception], ...] = (StoreUnavailable,)
 
     def __init__(self, path_or_url: str | Path = ":memory:") -> None:
         path = database_path(path_or_url)
@@ -133,7 +137,18 @@ class SqliteDatabase:
     def tx(self, *, write: bool, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction: a write on the writer under the lock, a read on a pooled reader.
         ``durable=False``: committed without waiting for an fsync (WAL with synchronous=NORMAL:
-        still atomic, but a power cut may undo it)."""
+        still atomic, but a power cut may undo it). The file being locked past the busy
+        timeout, full, read-only or failing is StoreUnavailable (rolled back, retry later)."""
+        try:
+            with self._tx(write=write, durable=durable) as conn:
+                yield conn
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorname", "").startswith(_UNAVAILABLE):
+                raise StoreUnavailable(f"the database is unavailable ({exc}); retry") from exc
+            raise
+
+    @contextmanager
+    def _tx(self, *, write: bool, durable: bool) -> Iterator[sqlite3.Connection]:
         if write or self._memory:
             with self._lock:
                 self._check_open()
