@@ -287,3 +287,16 @@ def test_a_database_gone_mid_service_is_a_503_problem_then_recovers() -> None:
             service.store.close()
     finally:
         cluster.stop()
+
+
+def test_cli_commands_on_an_unreachable_database_say_so_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tco.cli import main
+
+    dead = "postgresql://tco:s3cret@127.0.0.1:1/tco"
+    for argv in (["keys", "list", "--database", dead], ["catalog", "list", "--database", dead]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tco {argv[0]}: cannot connect to the PostgreSQL database")
+        assert len(err.strip().splitlines()) == 1 and "s3cret" not in err
