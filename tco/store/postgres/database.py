@@ -165,7 +165,9 @@ class PostgresDatabase:
     @contextmanager
     def tx(self, *, write: bool, durable: bool = True) -> Iterator[PgConnection]:
         """``durable=False``: the commit does not wait for the WAL flush
-        (``synchronous_commit=off`` for this transaction only)."""
+        (``synchronous_commit=off`` for this transaction only), and is not announced: it is
+        for state no replica caches (the rate limit's token counts), so every write request
+        does not wake every replica's watcher."""
         self._check_open()
         try:
             with self._transaction(write=write, durable=durable) as conn:
@@ -186,7 +188,7 @@ class PostgresDatabase:
                     if not durable:
                         conn.execute("SET LOCAL synchronous_commit = off")
                 yield PgConnection(conn)
-                if write:
+                if write and durable:
                     conn.execute("SELECT pg_notify(%s, '')", (CHANGE_CHANNEL,))
                 conn.execute("COMMIT")
             except BaseException:
@@ -194,7 +196,7 @@ class PostgresDatabase:
                     conn.execute("ROLLBACK")
                 raise
             finally:
-                if write:  # committed or not: this process's next "latest" read asks again
+                if write and durable:  # committed or not: the next "latest" read asks again
                     self._bump()
 
     # ---------------------------------------------------------------------- changes

@@ -11,7 +11,8 @@ relies on what the interface promises:
   lock taken first), so a read-check-write (If-Match, duplicate checks, audit numbering)
   cannot interleave with another writer. It commits durably before returning.
 - ``tx(write=True, durable=False)``: the same, but its commit need not survive a power loss
-  (no fsync wait): for state whose loss costs nothing, like the rate limit's token counts.
+  (no fsync wait) and need not move the change version: for state whose loss costs nothing
+  and that nothing caches, like the rate limit's token counts.
 - ``tx(write=False)``: a read-only transaction on one consistent snapshot.
 - ``change_version()`` moves after any commit to the store from anywhere; cheap (no table
   read), for caches of "the latest" that must not cost a round trip per request.
