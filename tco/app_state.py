@@ -32,7 +32,7 @@ from tco.ingest import (
 )
 from tco.ingest.rows import file_error
 from tco.service import Service
-from tco.store import RunResult, Store, SyncRecord, open_store
+from tco.store import RunResult, Store, StoreError, SyncRecord, open_store
 
 log = logging.getLogger("tco.app_state")
 
@@ -42,8 +42,8 @@ _CONTENT_FIELDS = [
     f for f in POINT_FIELDS if f not in {"source", "model_raw", "hardware_raw", "framework_raw", "precision_raw"}
 ]  # fmt: skip
 CONTENT_FIELDS = _CONTENT_FIELDS
-# How often each server process looks for runs ingested by another process (another server
-# worker, or ``tco import``): one cheap SELECT per interval.
+# How long the watch thread waits on the store's change notification before it looks again,
+# and how soon a failed refresh is retried.
 WATCH_INTERVAL_S = 1.0
 SANITY_SETTING = "TCO_SANITY_WARN"
 
@@ -202,17 +202,29 @@ class LiveService(Service):
                 log.exception("rebuilding the benchmark dataset failed")
 
     def watch(self, interval_s: float = WATCH_INTERVAL_S) -> None:
-        """Refresh every ``interval_s`` in a daemon thread. With ``--workers N`` each process
-        has its own index; this is how a run ingested through another worker, or with
-        ``tco import``, reaches this one (within about interval_s plus one rebuild)."""
+        """Refresh when the store changes, in a daemon thread. With ``--workers N`` or
+        replicas each process has its own index; this is how a run ingested through another
+        worker or replica, or with ``tco import``, reaches this one. The thread waits on the
+        store's change notification (PostgreSQL: LISTEN/NOTIFY, heard within milliseconds;
+        SQLite: its data_version, a pragma asked a few times a second), so no request and no
+        idle tick queries the database; a failed refresh is retried every ``interval_s``."""
 
         def loop() -> None:
+            changes = self.store.changes
+            seen = changes.version()
             while True:
-                time.sleep(interval_s)
+                try:
+                    current = changes.wait(seen, interval_s)
+                except StoreError:  # the store was closed: nothing left to watch
+                    return
+                if current == seen:
+                    continue
                 try:
                     self.refresh()
-                except Exception:  # keep serving the last good index; the next tick retries
+                    seen = current
+                except Exception:  # keep serving the last good index; retried next tick
                     log.exception("refreshing the benchmark dataset failed")
+                    time.sleep(interval_s)
 
         threading.Thread(target=loop, name="tco-dataset-watch", daemon=True).start()
 

@@ -9,23 +9,17 @@ import logging
 from tco.domain import keys
 from tco.domain.catalog import Hardware
 from tco.domain.catalog_entries import KEY_KIND, HardwareEntry
-from tco.store import Store
+from tco.store import Store, catalog_token, decoded_entry
 
 log = logging.getLogger("tco.catalog")
 
 
 def apply_catalog(store: Store) -> tuple[str, dict[str, Hardware]]:
     """(a token of the entries' versions for the dataset version, the added hardware)."""
-    from tco.store.sqlite import SqliteStore
-
-    if not isinstance(store, SqliteStore):
-        return "", {}
-    from tco.store.catalog_sqlite import catalog_token, decoded, latest_entries
-
-    entries = latest_entries(store)
+    entries = store.catalog.latest_entries()
     hardware: dict[str, Hardware] = {}
     for version in entries:
-        entry = decoded(version.kind, version)
+        entry = decoded_entry(version.kind, version)
         variant_of = getattr(entry, "variant_of", None)
         try:
             keys.register(

@@ -21,6 +21,7 @@ from tco.domain.errors import DomainError
 from tco.domain.pricing import OFFER_KINDS
 from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse, TargetQuote
 from tco.domain.quote_summary import QuoteSummaryResponse
+from tco.store.base import StoreError
 from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
 
 # --demand-<kind> options: QuoteRequest.demand kinds and their value types.
@@ -454,6 +455,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except DomainError as exc:
         print(f"tco {args.command}: {exc.field}: {exc.reason}", file=sys.stderr)
+        return 2
+    except StoreError as exc:  # e.g. the database cannot be reached: its reason, no traceback
+        print(f"tco {args.command}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader is gone (`| head -1`): stop quietly, as the Python docs advise (signal

@@ -62,17 +62,12 @@ def run_catalog(args: argparse.Namespace) -> int:
     from tco.domain import keys
     from tco.domain.catalog_entries import ENTRY_TYPES, KEY_KIND
     from tco.store import StoreError
-    from tco.store.catalog_sqlite import latest_entries, write_entry
-    from tco.store.sqlite import SqliteStore
 
     store = open_seeded_store(args.database)
     try:
-        if not isinstance(store, SqliteStore):
-            print("tco catalog: this store does not hold catalog entries", file=sys.stderr)
-            return 2
         if args.catalog_command == "list":
             print("kind\tkey\tversion\tcreated_by\tcreated_at")
-            for e in latest_entries(store):
+            for e in store.catalog.latest_entries():
                 print(f"{e.kind}\t{e.key}\tv{e.version}\t{e.created_by}\t{e.created_at:%Y-%m-%d}")
             return 0
         kind = {"add-model": "models", "add-hardware": "hardware", "add-framework": "frameworks"}[
@@ -98,8 +93,8 @@ def run_catalog(args: argparse.Namespace) -> int:
             )
             return 2
         try:
-            version = write_entry(
-                store, kind, entry, actor="cli", request_id=None, expected_version=None
+            version = store.catalog.write_entry(
+                kind, entry, actor="cli", request_id=None, expected_version=None
             )
         except StoreError as exc:
             print(f"tco catalog: {exc}", file=sys.stderr)

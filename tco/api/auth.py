@@ -8,7 +8,8 @@
   ``reads_require_key`` is set, then they need a viewer key; liveness and the API description
   stay open either way (they reveal no prices).
 - Writes (the operations needing editor or admin) are rate limited per key by a token bucket
-  held in memory, so per server process: 429 with ``Retry-After``.
+  held in the store (tco.store.sql.limits), so shared by every process and replica on one
+  database: 429 with ``Retry-After``.
 - Every request gets an id: ``X-Request-ID`` echoed when well-formed, else generated. It is
   returned on the response and recorded in the audit with each write.
 """
@@ -19,11 +20,10 @@ import itertools
 import math
 import os
 import re
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+import anyio
 import msgspec
 from litestar import Litestar
 from litestar.connection import ASGIConnection
@@ -35,7 +35,6 @@ from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
 from litestar.utils.sync import ensure_async_callable
 
 from tco.api.errors import ProblemException, problem_spec
-from tco.lru import LRU
 from tco.store import KeyInfo, Role, Store
 
 API_KEY_HEADER = "X-API-Key"
@@ -99,44 +98,12 @@ class AuthSettings(msgspec.Struct, kw_only=True, frozen=True):
             raise ValueError(f"invalid TCO_WRITE_BURST / TCO_WRITE_RATE_PER_S: {exc}") from None
 
 
-_MAX_BUCKETS = 10_000  # keys writing at once; far more than any deployment has
-
-
-class TokenBuckets:
-    """One token bucket per key: ``burst`` writes at once, then ``refill_per_s`` a second."""
-
-    def __init__(
-        self, burst: int, refill_per_s: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._burst = float(burst)
-        self._refill_per_s = refill_per_s
-        self._clock = clock
-        # key -> (tokens, at). Bounded like every cache: a bucket evicted after going unused
-        # longest comes back full, which is what it is after burst / refill_per_s idle seconds
-        # (a minute by default) and at worst grants one burst early.
-        self._buckets: LRU[str, tuple[float, float]] = LRU(_MAX_BUCKETS)
-        self._lock = threading.Lock()  # guards run on worker threads
-
-    def take(self, key: str) -> float:
-        """Take a token: 0.0 when granted, else the seconds until one will be available."""
-        with self._lock:
-            now = self._clock()
-            tokens, at = self._buckets.get(key) or (self._burst, now)
-            tokens = min(self._burst, tokens + (now - at) * self._refill_per_s)
-            if tokens >= 1.0:
-                self._buckets.put(key, (tokens - 1.0, now))
-                return 0.0
-            self._buckets.put(key, (tokens, now))
-            return (1.0 - tokens) / self._refill_per_s
-
-
 class Authorizer:
     """The app-level guard: authenticates, checks the role, rate limits writes."""
 
     def __init__(self, store: Store, settings: AuthSettings) -> None:
         self.store = store
         self.settings = settings
-        self.write_buckets = TokenBuckets(settings.write_burst, settings.write_refill_per_s)
 
     def needed_by(self, handler: BaseRouteHandler) -> bool:
         """Whether this guard has anything to check on ``handler``: a role it requires, or a
@@ -182,7 +149,9 @@ class Authorizer:
                 field=API_KEY_HEADER,
             )
         if required >= Role.EDITOR:  # editor and admin operations are the writes
-            wait_s = self.write_buckets.take(key.name)
+            # The bucket is in the store, shared by every process and replica (a write
+            # transaction, so off the event loop; writes are the slow requests anyway).
+            wait_s = await anyio.to_thread.run_sync(self._take_write_token, key.name)
             if wait_s > 0:
                 retry_after_s = max(1, math.ceil(wait_s))
                 raise ProblemException(
@@ -194,6 +163,13 @@ class Authorizer:
                     headers={"Retry-After": str(retry_after_s)},
                 )
         _state(connection.scope)[_KEY_STATE] = key
+
+    def _take_write_token(self, key_name: str) -> float:
+        return self.store.write_limits.take(
+            key_name,
+            burst=self.settings.write_burst,
+            refill_per_s=self.settings.write_refill_per_s,
+        )
 
     def _authenticate(
         self, connection: ASGIConnection[Any, Any, Any, Any], required: Role

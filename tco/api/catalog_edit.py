@@ -44,7 +44,7 @@ from tco.domain.catalog_entries import (
     etag,
 )
 from tco.service import Service
-from tco.store import Conflict, NotFound, PreconditionFailed, Role
+from tco.store import CatalogEntries, Conflict, NotFound, PreconditionFailed, Role
 
 ETAG_PATTERN = r'^"(models|hardware|frameworks)-[a-z0-9][a-z0-9.\-]*-v[1-9][0-9]{0,9}"$'
 EntryKey = Annotated[
@@ -100,13 +100,8 @@ def _live(service: Service) -> LiveService:
     return service
 
 
-def _store(service: Service) -> Any:
-    from tco.store.sqlite import SqliteStore
-
-    store = _live(service).store
-    if not isinstance(store, SqliteStore):
-        raise ProblemException(501, "this store does not hold catalog entries", field="kind")
-    return store
+def _store(service: Service) -> CatalogEntries:
+    return _live(service).store.catalog
 
 
 def _check_sourced(entry: Entry) -> None:
@@ -151,11 +146,9 @@ async def _create(
         )
 
     def write() -> EntryVersion:
-        from tco.store.catalog_sqlite import write_entry
-
         try:
-            return write_entry(
-                store, kind, entry, actor=api_key(request).name,
+            return store.write_entry(
+                kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=None,
             )  # fmt: skip
         except Conflict as exc:
@@ -187,11 +180,9 @@ async def _replace(
         raise ProblemException(409, f"{clash!r} already names another {KEY_KIND[kind]}", field="aliases")  # fmt: skip
 
     def write() -> EntryVersion:
-        from tco.store.catalog_sqlite import write_entry
-
         try:
-            return write_entry(
-                store, kind, entry, actor=api_key(request).name,
+            return store.write_entry(
+                kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=expected,
             )  # fmt: skip
         except NotFound as exc:
@@ -203,14 +194,12 @@ async def _replace(
 
 
 def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
-    from tco.store.catalog_sqlite import latest_entries
-
     shipped = {
         "models": keys.MODEL_DISPLAY_NAMES,
         "hardware": keys.HARDWARE_DISPLAY_NAMES,
         "frameworks": keys.FRAMEWORK_DISPLAY_NAMES,
     }[kind]
-    added = {e.key: e for e in latest_entries(_store(service), kind)}
+    added = {e.key: e for e in _store(service).latest_entries(kind)}
     items = [
         CatalogListItem(key=k, display_name=name, shipped=True, version=None, entry=None)
         for k, name in shipped.items()
@@ -232,10 +221,8 @@ def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
 def _get(
     service: Service, kind: CatalogKind, key: str, version: int | None
 ) -> Response[EntryVersion]:
-    from tco.store.catalog_sqlite import get_entry as read
-
     try:
-        found = read(_store(service), kind, key, version)
+        found = _store(service).get_entry(kind, key, version)
     except NotFound as exc:
         shipped = keys.is_shipped(KEY_KIND[kind], key)
         detail = f"{exc}" + ("; it is a shipped entry (read-only)" if shipped else "")
@@ -244,10 +231,8 @@ def _get(
 
 
 def _versions(service: Service, kind: CatalogKind, key: str) -> list[EntryVersion]:
-    from tco.store.catalog_sqlite import entry_history
-
     try:
-        return entry_history(_store(service), kind, key)
+        return _store(service).entry_history(kind, key)
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="key") from exc
 

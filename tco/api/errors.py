@@ -31,6 +31,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from tco.domain.errors import DomainError
+from tco.store.base import StoreUnavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("tco.api")
@@ -174,6 +175,12 @@ def _on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Pr
     return problem_response(request, exc.status, f"{exc.field}: {exc.reason}", field=exc.field)
 
 
+def _on_unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[Problem]:
+    # The database is down or the connection was lost (PostgreSQL): not a bug, and nothing of
+    # the request was committed, so the client may retry it as it was.
+    return problem_response(request, 503, str(exc), headers={"Retry-After": "1"})
+
+
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(
@@ -184,6 +191,7 @@ def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     HTTPException: _on_http,
     DomainError: _on_domain,
+    StoreUnavailable: _on_unavailable,
     Exception: _on_unexpected,
 }
 

@@ -62,6 +62,13 @@ def serve(
     if workers < 1:
         print(f"tco serve: --workers must be at least 1, got {workers}", file=sys.stderr)
         return 2
+    from tco.store import StoreError, open_store
+
+    try:  # here, once: a wrong URL or a server that is down is one line, not a traceback
+        open_store(database).close()  # (and the schema is migrated before workers start)
+    except StoreError as exc:
+        print(f"tco serve: {exc}", file=sys.stderr)
+        return 2
     # Workers are separate processes that build the app from these variables.
     os.environ["TCO_DATABASE_URL"] = database
     os.environ["TCO_SHIPPED_DATA"] = "1" if shipped_data else "0"

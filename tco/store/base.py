@@ -1,6 +1,6 @@
 """The store interface: what the API and CLI may ask of persistence, independent of the backend.
 
-Everything here is backend-neutral: the ``Store`` protocol, the records it returns (frozen
+Everything here is backend-neutral: the records the repositories return (frozen
 msgspec structs, so the API can serialize them directly), the errors, and the pure helpers
 whose results are persisted (offer diffs, point content hashes, key hashing). Keeping the
 helpers here means a PostgreSQL backend computes byte-identical hashes and summaries.
@@ -13,17 +13,15 @@ import enum
 import hashlib
 import secrets
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 import polars as pl
 
+from tco.domain.catalog_entries import ENTRY_TYPES, EntryVersion
 from tco.domain.points import POINT_FIELDS, POINT_SCHEMA, Point
-from tco.domain.pricing import Offer, PricingTable
-
-if TYPE_CHECKING:
-    from tco.store.jobs import RunFrame, SyncRecord
+from tco.domain.pricing import Offer
 
 # --------------------------------------------------------------------------------------- errors
 
@@ -42,6 +40,11 @@ class Conflict(StoreError):
 
 class InvalidData(StoreError):
     """The data breaks a store constraint (e.g. a point without a required measure)."""
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached (server down, connection lost): HTTP 503, retry later.
+    Nothing of the interrupted transaction was committed."""
 
 
 class PreconditionFailed(StoreError):
@@ -268,90 +271,42 @@ class AuditEntry(msgspec.Struct, kw_only=True, frozen=True):
     summary: dict[str, object]
 
 
-# ---------------------------------------------------------------------------------- protocol
+# ------------------------------------------------------------------------------- background jobs
 
 
-class Store(Protocol):
-    """Persistence for pricing tables, API keys, benchmark runs and the audit log.
+class SyncRecord(msgspec.Struct, kw_only=True, frozen=True):
+    """One finished sync, as ``GET /v1/sync`` and ``/healthz`` report it."""
 
-    Every write records an audit entry in the same transaction. ``actor`` is the API key name
-    (or "cli", "seed"); ``request_id`` ties the write to the request log.
-    """
+    id: str
+    source: str  # e.g. "inferencex https://inferencex.semianalysis.com"
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    status: str  # ok | partial | failed
+    summary: dict[str, Any]
 
-    # pricing tables
-    def list_tables(self) -> list[TableInfo]: ...
-    def get_table(self, name: str, version: int | None = None) -> PricingTable: ...
-    def create_table(
-        self,
-        name: str,
-        description: str,
-        offers: Sequence[Offer],
-        *,
-        actor: str,
-        request_id: str | None,
-    ) -> PricingTable: ...
-    def replace_table(
-        self,
-        name: str,
-        description: str,
-        offers: Sequence[Offer],
-        *,
-        expected_version: int,
-        actor: str,
-        request_id: str | None,
-    ) -> PricingTable: ...
-    def delete_table(
-        self, name: str, *, expected_version: int, actor: str, request_id: str | None
-    ) -> int: ...
-    def list_versions(self, name: str) -> list[VersionInfo]: ...
-    def seed_tables(self, tables: Sequence[PricingTable]) -> list[str]: ...
 
-    # API keys
-    def create_key(
-        self, name: str, role: Role | str, *, actor: str = "cli", request_id: str | None = None
-    ) -> str: ...
-    def authenticate(self, plaintext: str) -> KeyInfo | None: ...
-    def list_keys(self) -> list[KeyInfo]: ...
-    def revoke_key(
-        self, name_or_prefix: str, *, actor: str = "cli", request_id: str | None = None
-    ) -> KeyInfo: ...
+class RunFrame(msgspec.Struct, kw_only=True, frozen=True):
+    """A live run with its stored points (the change log replays runs in ingest order)."""
 
-    # audit
-    def list_audit(self, limit: int = 100) -> list[AuditEntry]: ...
+    id: str
+    generation: int  # the dataset generation this run's ingest produced
+    created_at: dt.datetime
+    source: str
+    points: pl.DataFrame
 
-    # benchmark runs
-    def add_run(
-        self,
-        points: Sequence[Point],
-        *,
-        source: str,
-        format: str,
-        actor: str,
-        request_id: str | None,
-    ) -> RunResult: ...
-    def list_runs(self) -> list[RunInfo]: ...
-    def get_run(self, run_id: str) -> tuple[RunInfo, list[Point]]: ...
-    def delete_run(self, run_id: str, *, actor: str, request_id: str | None) -> int: ...
-    def load_points(self) -> pl.DataFrame: ...
-    def load_dataset(self) -> Dataset: ...
-    def dataset_generation(self) -> int: ...
 
-    # background jobs (tco.store.jobs): sync log, job leases, run frames for the change log
-    def record_sync(
-        self,
-        *,
-        source: str,
-        started_at: dt.datetime,
-        finished_at: dt.datetime,
-        status: str,
-        summary: dict[str, Any],
-    ) -> SyncRecord: ...
-    def last_syncs(self, limit: int = 1) -> list[SyncRecord]: ...
-    def last_success_at(self) -> dt.datetime | None: ...
-    def try_lock(
-        self, name: str, holder: str, *, ttl: dt.timedelta, now: dt.datetime | None = None
-    ) -> bool: ...
-    def unlock(self, name: str, holder: str) -> None: ...
-    def run_frames(self, after_generation: int = 0) -> Iterator[RunFrame]: ...
+# -------------------------------------------------------------------------- catalog entries
 
-    def close(self) -> None: ...
+
+def decoded_entry(kind: str, version: EntryVersion) -> Any:
+    """A stored entry version's body as its domain type (tco.domain.catalog_entries)."""
+    return msgspec.convert(version.entry, ENTRY_TYPES[kind])
+
+
+def catalog_token(entries: list[EntryVersion]) -> str:
+    """What a dataset version mixes in: every entry's kind, key and version."""
+    return "\n".join(f"{e.kind}/{e.key}/v{e.version}" for e in sorted(entries, key=_entry_order))
+
+
+def _entry_order(e: EntryVersion) -> tuple[str, str]:
+    return (e.kind, e.key)

@@ -1,10 +1,16 @@
 """Schema migrations, applied in order on open and recorded in ``schema_version``.
 
-Migrations are frozen history: never edit one that has shipped, append a new one. The DDL
-sticks to types and clauses PostgreSQL also accepts (TEXT, INTEGER, BIGINT, DOUBLE PRECISION,
-BOOLEAN, composite keys, partial unique indexes), so a PostgreSQL backend can reuse it with
-at most type tweaks. Dates and timestamps are ISO 8601 text (UTC for timestamps): readable in
-the sqlite3 shell and ordered correctly as text.
+Migrations are frozen history: never edit one that has shipped, append a new one.
+
+One list for both backends (SQLite and PostgreSQL), applied by tco.store.sql.migrate with the
+same numbering and the same ``schema_version`` table. Portable SQL rather than a migration tool
+(alembic would bring SQLAlchemy, a second way to talk to the database, for ~10 statements a
+release): the DDL sticks to types and clauses both accept (TEXT, INTEGER, BIGINT, DOUBLE
+PRECISION, BOOLEAN, composite keys, partial unique indexes), and the PostgreSQL backend makes
+two mechanical substitutions (tco.store.postgres.database.pg_ddl): BYTEA for BLOB, and TEXT
+COLLATE "C" for TEXT, so text compares and sorts by code point as in SQLite whatever the
+server's locale. Dates and timestamps are ISO 8601 text (UTC for timestamps): readable in a SQL
+shell, ordered correctly as text, and the same values on both backends.
 
 Each migration is a tuple of single statements, because sqlite3's ``executescript`` commits
 the open transaction first and would make a half-applied migration possible.
@@ -199,7 +205,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         'ALTER TABLE point ADD COLUMN "inconsistent" TEXT',
     ),
     # 7: catalog entries added by editors (models, hardware, frameworks), one row per
-    # immutable version (tco.store.catalog_sqlite)
+    # immutable version (tco.store.sql.catalog)
     (
         """CREATE TABLE catalog_entry (
             kind TEXT NOT NULL,
@@ -210,6 +216,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             request_id TEXT,
             body_json TEXT NOT NULL,
             PRIMARY KEY (kind, key, version)
+        )""",
+    ),
+    # 8: the per-key write rate limit (tco.store.sql.limits), shared by every process and
+    # replica on the store: one token bucket per key name, its tokens as of at_s (Unix time).
+    (
+        """CREATE TABLE write_bucket (
+            key_name TEXT PRIMARY KEY,
+            tokens DOUBLE PRECISION NOT NULL,
+            at_s DOUBLE PRECISION NOT NULL
         )""",
     ),
 )

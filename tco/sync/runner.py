@@ -25,7 +25,7 @@ import msgspec
 from tco.domain.points import Point
 from tco.ingest import DEFAULT_WARN_CHECKS, ErrorLog, IngestError, parse
 from tco.ingest.rows import FILE_INDEX
-from tco.store import Store
+from tco.store import Store, StoreError
 from tco.sync.client import (
     InferenceXClient,
     Page,
@@ -255,7 +255,7 @@ def _store_batch(
         result = store.add_run(
             points, source=source, format="inferencex_api", actor="sync", request_id=None
         )
-    except Exception as exc:  # the batch's transaction rolled back; the next sync retries it
+    except StoreError as exc:  # the batch's transaction rolled back; the next sync retries it
         failures.append(BatchFailure(workload=workload.label, error=f"not stored: {exc}"))
         return
     counts["duplicates"] += result.duplicates

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tco.api.app import create_app
-from tco.api.auth import AuthSettings, TokenBuckets
+from tco.api.auth import AuthSettings
 from tco.cli import main
 from tco.store import SqliteStore
 from tests.api.pricing_support import AWS_H100, NEBIUS_H200, TABLE, Api, make_api
@@ -139,21 +139,6 @@ def test_create_app_reads_the_environment_when_not_told(
 
 
 # --------------------------------------------------------------------------- rate limit
-
-
-def test_token_buckets_allow_a_burst_then_refill_at_the_rate() -> None:
-    now = [100.0]
-    buckets = TokenBuckets(burst=2, refill_per_s=0.5, clock=lambda: now[0])
-    assert buckets.take("a") == 0.0
-    assert buckets.take("a") == 0.0
-    assert buckets.take("a") == 2.0  # one token takes 1 / 0.5 s
-    assert buckets.take("b") == 0.0  # per key
-    now[0] += 1.0
-    assert buckets.take("a") == 1.0  # half a token back
-    now[0] += 1.0
-    assert buckets.take("a") == 0.0
-    now[0] += 1000.0  # refills up to the burst, not beyond
-    assert [buckets.take("a") for _ in range(3)] == [0.0, 0.0, 2.0]
 
 
 def test_writes_beyond_the_burst_get_429_with_retry_after(tmp_path: Path) -> None:

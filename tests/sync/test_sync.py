@@ -14,7 +14,7 @@ import pytest
 
 from tco.cli import main
 from tco.ingest import parse
-from tco.store import InvalidData, SqliteStore, open_store
+from tco.store import InvalidData, SqliteStore, Store, open_store
 from tco.sync.client import ClientSettings, InferenceXClient
 from tco.sync.runner import LOCK_NAME, SyncSummary, run_sync
 from tests.sync.replay import ROWS_FILE, Replay, replay_server
@@ -29,7 +29,7 @@ def store() -> Iterator[SqliteStore]:
         yield s
 
 
-def sync(store: SqliteStore, url: str, **kw: object) -> SyncSummary:
+def sync(store: Store, url: str, **kw: object) -> SyncSummary:
     settings = ClientSettings(base_url=url, backoff_initial_s=0.01, backoff_max_s=0.05)
     with InferenceXClient(settings) as client:
         return run_sync(store, client, **kw)  # type: ignore[arg-type]
@@ -133,6 +133,18 @@ def test_one_sync_at_a_time(store: SqliteStore) -> None:
     past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
     assert store.try_lock(LOCK_NAME, "crashed", ttl=dt.timedelta(minutes=5), now=past)
     assert store.try_lock(LOCK_NAME, "next", ttl=dt.timedelta(minutes=5))
+
+
+def test_one_sync_at_a_time_across_processes_on_each_backend(store_url: str) -> None:
+    # Two stores on one database, as two replicas have: the lock is the database's (SQLite:
+    # the job_lock lease; PostgreSQL: an advisory lock), not the process's.
+    with open_store(store_url) as replica_a, open_store(store_url) as replica_b:
+        assert replica_a.try_lock(LOCK_NAME, "replica-a", ttl=dt.timedelta(minutes=5))
+        with replay_server() as (url, replay):
+            assert sync(replica_b, url).status == "locked" and not replay.seen
+            replica_a.unlock(LOCK_NAME, "replica-a")
+            assert sync(replica_b, url, models=["dsr1"]).status == "ok"
+        assert replica_a.last_syncs()[0].status == "ok"  # the sync log is shared too
 
 
 def test_the_sync_log_keeps_each_result(store: SqliteStore) -> None:

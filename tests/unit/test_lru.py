@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tco.api.auth import TokenBuckets
 from tco.api.http import Representation, RepresentationCache
 from tco.domain.index import FrontierIndex
 from tco.domain.pricing import Offer
 from tco.ingest.shipped import load_shipped_points
 from tco.lru import LRU
 from tco.store import SqliteStore
+from tco.store.sql import SqlPricingTables
 
 
 def test_count_bound_evicts_the_least_recently_used() -> None:
@@ -96,7 +96,7 @@ def _offers(price: float, n: int) -> list[Offer]:
 def test_store_table_caches_stay_bounded_and_evicted_versions_read_back_exact(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tco.store.sqlite._CACHED_OFFERS", 250)  # 2 versions of 100 offers
+    monkeypatch.setattr("tco.store.sql.pricing._CACHED_OFFERS", 250)  # 2 versions of 100 offers
     with SqliteStore(f"sqlite:///{tmp_path}/tco.db") as store:
         store.create_table("t", "v1", _offers(1.0, 100), actor="a", request_id=None)
         for version in range(2, 21):
@@ -108,9 +108,11 @@ def test_store_table_caches_stay_bounded_and_evicted_versions_read_back_exact(
                 assert table.offers[0].usd_per_gpu_hour == float(read)
             latest = store.get_table("t")
             assert latest.version == version and latest.offers[0].usd_per_gpu_hour == version
-            for cache in (store._table_versions, store._latest_tables):
+            pricing = store.pricing
+            assert isinstance(pricing, SqlPricingTables)
+            for cache in (pricing._table_versions, pricing._latest_tables):
                 assert cache.weight <= 250
-        assert len(store._table_versions) <= 2
+        assert len(pricing._table_versions) <= 2
 
 
 def test_representation_cache_is_bounded_by_bytes() -> None:
@@ -135,13 +137,3 @@ def test_frontier_index_views_are_bounded_and_rebuilt_equal(
     rebuilt = index.workloads(dates[0])  # evicted: built again from the same points
     assert set(rebuilt) == set(first)
     assert all(rebuilt[wl].knots.equals(first[wl]) for wl in first)
-
-
-def test_token_buckets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tco.api.auth._MAX_BUCKETS", 3)
-    now = [0.0]
-    buckets = TokenBuckets(burst=1, refill_per_s=0.001, clock=lambda: now[0])
-    assert buckets.take("a") == 0.0 and buckets.take("a") > 0  # "a" is empty now
-    for key in ("b", "c", "d"):
-        buckets.take(key)
-    assert len(buckets._buckets) == 3

@@ -1,20 +1,13 @@
-"""API keys in the SQLite store: hashed at rest, roles ordered, revocable."""
+"""API keys in the store (both backends): hashed at rest, roles ordered, revocable."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tco.store import Conflict, InvalidData, NotFound, Role, SqliteStore
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "tco.db") as s:
-        yield s
+from tco.store import Conflict, InvalidData, NotFound, Role, SqliteStore, Store
 
 
 def test_roles_are_ordered_viewer_editor_admin() -> None:
@@ -29,7 +22,7 @@ def test_roles_are_ordered_viewer_editor_admin() -> None:
         Role.parse("root")
 
 
-def test_create_and_authenticate(store: SqliteStore) -> None:
+def test_create_and_authenticate(store: Store) -> None:
     key = store.create_key("ci-bot", "editor")
     assert key.startswith("tco_")
     assert len(key) == 4 + 43  # token_urlsafe(32)
@@ -46,7 +39,7 @@ def test_create_and_authenticate(store: SqliteStore) -> None:
     assert store.authenticate(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
 
 
-def test_only_the_hash_is_stored(tmp_path: Path) -> None:
+def test_only_the_hash_is_stored_in_the_sqlite_file(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "tco.db") as store:
         key = store.create_key("ops", Role.ADMIN)
         assert store.authenticate(key) is not None
@@ -59,7 +52,7 @@ def test_only_the_hash_is_stored(tmp_path: Path) -> None:
         assert info is not None and info.role is Role.ADMIN
 
 
-def test_revoke_by_name_and_by_prefix(store: SqliteStore) -> None:
+def test_revoke_by_name_and_by_prefix(store: Store) -> None:
     first = store.create_key("alice", "viewer")
     second = store.create_key("bob", "admin")
     revoked = store.revoke_key("alice", actor="root", request_id="r1")
@@ -78,7 +71,7 @@ def test_revoke_by_name_and_by_prefix(store: SqliteStore) -> None:
         store.revoke_key("tco_")  # too short to be a prefix: never matches every key
 
 
-def test_prefix_match_is_case_sensitive(store: SqliteStore) -> None:
+def test_prefix_match_is_case_sensitive(store: Store) -> None:
     key = store.create_key("ci", "editor")
     while key[4:12].swapcase() == key[4:12]:  # no letters to swap (p ~ 1e-6): draw again
         store.revoke_key("ci")
@@ -89,7 +82,7 @@ def test_prefix_match_is_case_sensitive(store: SqliteStore) -> None:
 
 
 def test_names_are_unique_among_active_keys_and_reusable_after_revoke(
-    store: SqliteStore,
+    store: Store,
 ) -> None:
     old = store.create_key("ci", "editor")
     with pytest.raises(Conflict, match="ci"):
@@ -102,7 +95,7 @@ def test_names_are_unique_among_active_keys_and_reusable_after_revoke(
     assert [k.name for k in store.list_keys()] == ["ci", "ci"]
 
 
-def test_key_writes_are_audited_without_the_key(store: SqliteStore) -> None:
+def test_key_writes_are_audited_without_the_key(store: Store) -> None:
     key = store.create_key("ci", "editor", actor="cli", request_id=None)
     store.revoke_key("ci", actor="admin-key", request_id="r7")
     revoke, create = store.list_audit()
@@ -112,7 +105,7 @@ def test_key_writes_are_audited_without_the_key(store: SqliteStore) -> None:
     assert key not in repr(store.list_audit())
 
 
-def test_invalid_key_requests(store: SqliteStore) -> None:
+def test_invalid_key_requests(store: Store) -> None:
     with pytest.raises(InvalidData):
         store.create_key("", "viewer")
     with pytest.raises(InvalidData):

@@ -1,11 +1,9 @@
-"""Pricing tables in the SQLite store: immutable versions, optimistic concurrency, seeding."""
+"""Pricing tables in the store (both backends): immutable versions, optimistic concurrency, seeding."""
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import msgspec
 import pytest
@@ -16,8 +14,9 @@ from tco.store import (
     NotFound,
     OfferKey,
     PreconditionFailed,
-    SqliteStore,
+    Store,
     VersionSummary,
+    open_store,
 )
 
 AWS_H100 = Offer(
@@ -59,17 +58,11 @@ NEBIUS_H200 = Offer(
 NAME = "acme-negotiated-q4"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "tco.db") as s:
-        yield s
-
-
-def _create(store: SqliteStore, offers: tuple[Offer, ...] = (AWS_H100, GCP_H100_SPOT)) -> None:
+def _create(store: Store, offers: tuple[Offer, ...] = (AWS_H100, GCP_H100_SPOT)) -> None:
     store.create_table(NAME, "Acme Q4 prices", offers, actor="alice", request_id="req-1")
 
 
-def test_create_then_read_round_trips_every_offer_field(store: SqliteStore) -> None:
+def test_create_then_read_round_trips_every_offer_field(store: Store) -> None:
     third = Offer(
         hardware="mi355x",
         provider="Crusoe — spot desk",
@@ -90,13 +83,13 @@ def test_create_then_read_round_trips_every_offer_field(store: SqliteStore) -> N
     assert read.created_at is not None and read.created_at.tzinfo is not None
 
 
-def test_create_existing_raises_conflict(store: SqliteStore) -> None:
+def test_create_existing_raises_conflict(store: Store) -> None:
     _create(store)
     with pytest.raises(Conflict, match=NAME):
         _create(store)
 
 
-def test_unknown_table_and_version_raise_not_found(store: SqliteStore) -> None:
+def test_unknown_table_and_version_raise_not_found(store: Store) -> None:
     with pytest.raises(NotFound, match="does not exist"):
         store.get_table("nope")
     with pytest.raises(NotFound):
@@ -106,7 +99,7 @@ def test_unknown_table_and_version_raise_not_found(store: SqliteStore) -> None:
         store.get_table(NAME, 7)
 
 
-def test_replace_makes_a_new_version_and_keeps_the_old(store: SqliteStore) -> None:
+def test_replace_makes_a_new_version_and_keeps_the_old(store: Store) -> None:
     _create(store)
     cheaper = msgspec.structs.replace(AWS_H100, usd_per_gpu_hour=5.5)
     v2 = store.replace_table(
@@ -121,7 +114,7 @@ def test_replace_makes_a_new_version_and_keeps_the_old(store: SqliteStore) -> No
     assert old.created_by == "alice"
 
 
-def test_stale_replace_raises_and_changes_nothing(store: SqliteStore) -> None:
+def test_stale_replace_raises_and_changes_nothing(store: Store) -> None:
     _create(store)
     store.replace_table(NAME, "v2", (AWS_H100,), expected_version=1, actor="a", request_id=None)
     audit_before = store.list_audit()
@@ -138,7 +131,7 @@ def test_stale_replace_raises_and_changes_nothing(store: SqliteStore) -> None:
     assert store.get_table(NAME).version == 2
 
 
-def test_delete_is_a_tombstone_and_old_versions_stay_readable(store: SqliteStore) -> None:
+def test_delete_is_a_tombstone_and_old_versions_stay_readable(store: Store) -> None:
     _create(store)
     store.replace_table(NAME, "v2", (AWS_H100,), expected_version=1, actor="a", request_id=None)
     assert store.delete_table(NAME, expected_version=2, actor="admin", request_id="r9") == 3
@@ -164,7 +157,7 @@ def test_delete_is_a_tombstone_and_old_versions_stay_readable(store: SqliteStore
         store.delete_table(NAME, expected_version=3, actor="a", request_id=None)
 
 
-def test_recreating_a_deleted_table_continues_its_version_numbers(store: SqliteStore) -> None:
+def test_recreating_a_deleted_table_continues_its_version_numbers(store: Store) -> None:
     _create(store)
     store.delete_table(NAME, expected_version=1, actor="a", request_id=None)
     again = store.create_table(NAME, "back", (NEBIUS_H200,), actor="a", request_id=None)
@@ -175,7 +168,7 @@ def test_recreating_a_deleted_table_continues_its_version_numbers(store: SqliteS
     assert store.list_versions(NAME)[-1].summary.added == 1  # diffed against nothing
 
 
-def test_version_summaries_count_added_removed_changed(store: SqliteStore) -> None:
+def test_version_summaries_count_added_removed_changed(store: Store) -> None:
     _create(store, (AWS_H100, GCP_H100_SPOT, SA_B200_OWNED))
     spot_cut = msgspec.structs.replace(GCP_H100_SPOT, usd_per_gpu_hour=1.99)
     aws_eu = msgspec.structs.replace(AWS_H100, region="eu-west-1", usd_per_gpu_hour=7.2)
@@ -216,7 +209,7 @@ def test_version_summaries_count_added_removed_changed(store: SqliteStore) -> No
     )
 
 
-def test_summary_handles_repeated_identities(store: SqliteStore) -> None:
+def test_summary_handles_repeated_identities(store: Store) -> None:
     # Shipped tables hold several prices for one identity (e.g. two sources for GCP h100
     # on-demand in us-central1); the diff pairs identical offers first.
     quote_a = msgspec.structs.replace(AWS_H100, source="price list")
@@ -234,7 +227,7 @@ def test_summary_handles_repeated_identities(store: SqliteStore) -> None:
     assert (s.added, s.removed, s.changed, s.unchanged) == (0, 0, 1, 1)
 
 
-def test_list_tables_shows_latest_versions(store: SqliteStore) -> None:
+def test_list_tables_shows_latest_versions(store: Store) -> None:
     _create(store)
     store.create_table("b-table", "B", (NEBIUS_H200,), actor="carol", request_id=None)
     store.replace_table(NAME, "v2", (AWS_H100,), expected_version=1, actor="bob", request_id=None)
@@ -246,14 +239,14 @@ def test_list_tables_shows_latest_versions(store: SqliteStore) -> None:
     assert tables[0].description == "v2"
 
 
-def test_names_are_data_not_sql(store: SqliteStore) -> None:
+def test_names_are_data_not_sql(store: Store) -> None:
     name = "x'); DROP TABLE offer; --"
     store.create_table(name, name, (AWS_H100,), actor=name, request_id=name)
     assert store.get_table(name).offers == (AWS_H100,)
     assert store.list_versions(name)[0].created_by == name
 
 
-def test_every_write_is_audited_with_its_actor_and_request(store: SqliteStore) -> None:
+def test_every_write_is_audited_with_its_actor_and_request(store: Store) -> None:
     _create(store)
     store.replace_table(NAME, "v2", (AWS_H100,), expected_version=1, actor="bob", request_id="r2")
     store.delete_table(NAME, expected_version=2, actor="root", request_id="r3")
@@ -280,11 +273,11 @@ SHIPPED = [
 ]
 
 
-def test_seeding_is_idempotent_across_restarts(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "tco.db") as store:
+def test_seeding_is_idempotent_across_restarts(store_url: str) -> None:
+    with open_store(store_url) as store:
         assert store.seed_tables(SHIPPED) == ["cloud-public-2026", "sa-2026-07"]
         assert store.seed_tables(SHIPPED) == []
-    with SqliteStore(tmp_path / "tco.db") as store:
+    with open_store(store_url) as store:
         assert store.seed_tables(SHIPPED) == []
         assert [(t.name, t.version) for t in store.list_tables()] == [
             ("cloud-public-2026", 1),
@@ -293,7 +286,7 @@ def test_seeding_is_idempotent_across_restarts(tmp_path: Path) -> None:
         assert store.list_versions("sa-2026-07")[0].created_by == "seed"
 
 
-def test_seeding_never_overwrites_or_resurrects_user_edits(store: SqliteStore) -> None:
+def test_seeding_never_overwrites_or_resurrects_user_edits(store: Store) -> None:
     store.seed_tables(SHIPPED)
     edited = msgspec.structs.replace(AWS_H100, usd_per_gpu_hour=4.0)
     store.replace_table(
@@ -306,14 +299,14 @@ def test_seeding_never_overwrites_or_resurrects_user_edits(store: SqliteStore) -
         store.get_table("sa-2026-07")
 
 
-def _race(stores: list[SqliteStore]) -> tuple[list[int], list[int]]:
+def _race(stores: list[Store]) -> tuple[list[int], list[int]]:
     """Each store replaces NAME once, all expecting version 1, released together."""
     barrier = threading.Barrier(len(stores))
     successes: list[int] = []
     stale: list[int] = []
     errors: list[BaseException] = []
 
-    def replace(i: int, store: SqliteStore) -> None:
+    def replace(i: int, store: Store) -> None:
         barrier.wait()
         offer = msgspec.structs.replace(AWS_H100, usd_per_gpu_hour=5.0 + i / 100)
         try:
@@ -335,7 +328,7 @@ def _race(stores: list[SqliteStore]) -> tuple[list[int], list[int]]:
     return successes, stale
 
 
-def test_twenty_concurrent_replaces_one_store_exactly_one_wins(store: SqliteStore) -> None:
+def test_twenty_concurrent_replaces_one_store_exactly_one_wins(store: Store) -> None:
     _create(store)
     successes, stale = _race([store] * 20)
     assert len(successes) == 1
@@ -345,10 +338,11 @@ def test_twenty_concurrent_replaces_one_store_exactly_one_wins(store: SqliteStor
     assert versions[1].created_by == f"w{successes[0]}"
 
 
-def test_twenty_concurrent_replaces_across_connections_exactly_one_wins(tmp_path: Path) -> None:
+def test_twenty_concurrent_replaces_across_connections_exactly_one_wins(store_url: str) -> None:
     # One store per writer, as separate server processes would have: the database's own write
-    # lock (BEGIN IMMEDIATE + busy timeout), not the in-process lock, decides.
-    stores = [SqliteStore(tmp_path / "tco.db") for _ in range(20)]
+    # lock (SQLite: BEGIN IMMEDIATE + busy timeout; PostgreSQL: the advisory write lock), not
+    # the in-process lock, decides.
+    stores = [open_store(store_url) for _ in range(20)]
     try:
         _create(stores[0])
         successes, stale = _race(stores)

@@ -1,19 +1,17 @@
-"""Benchmark runs in the SQLite store: atomic, idempotent ingest and the points frame."""
+"""Benchmark runs in the store (both backends): atomic, idempotent ingest and the points frame."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import msgspec
 import polars as pl
 import pytest
 
 from tco.domain.points import POINT_FIELDS, POINT_SCHEMA, Point, points_frame
-from tco.store import InvalidData, NotFound, SqliteStore, point_hash
-from tco.store.sqlite import _blob_frame
+from tco.store import InvalidData, NotFound, SqliteStore, Store, open_store, point_hash
+from tco.store.sql.runs import blob_frame as _blob_frame
 
 # An aggregated H200 curve (TP8, SGLang FP8) and a disaggregated GB200 point (Dynamo + TRT-LLM,
 # 8 prefill + 32 decode GPUs): the two shapes whose None patterns differ.
@@ -90,18 +88,12 @@ def curve(n: int, *, date: dt.date = H200.date) -> list[Point]:
     ]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    with SqliteStore(tmp_path / "tco.db") as s:
-        yield s
-
-
-def _add(store: SqliteStore, points: list[Point], source: str = "run.json") -> str | None:
+def _add(store: Store, points: list[Point], source: str = "run.json") -> str | None:
     result = store.add_run(points, source=source, format="native", actor="ci", request_id="r1")
     return result.run_id
 
 
-def test_add_and_get_run_round_trips_points_exactly(store: SqliteStore) -> None:
+def test_add_and_get_run_round_trips_points_exactly(store: Store) -> None:
     points = [*curve(3), GB200_DISAGG]
     result = store.add_run(
         points, source="upload.json", format="native", actor="ci", request_id="req-5"
@@ -122,7 +114,7 @@ def test_add_and_get_run_round_trips_points_exactly(store: SqliteStore) -> None:
     assert [r.id for r in store.list_runs()] == [result.run_id]
 
 
-def test_load_points_is_the_canonical_frame(store: SqliteStore) -> None:
+def test_load_points_is_the_canonical_frame(store: Store) -> None:
     first, second = curve(3), [GB200_DISAGG]
     _add(store, first)
     _add(store, second)
@@ -140,7 +132,7 @@ def test_load_points_is_the_canonical_frame(store: SqliteStore) -> None:
         empty.close()
 
 
-def test_reposting_the_same_rows_adds_nothing(store: SqliteStore) -> None:
+def test_reposting_the_same_rows_adds_nothing(store: Store) -> None:
     first = _add(store, curve(5))
     again = store.add_run(curve(5), source="run.json", format="native", actor="ci", request_id=None)
     assert (again.run_id, again.rows_added, again.duplicates) == (None, 0, 5)
@@ -152,7 +144,7 @@ def test_reposting_the_same_rows_adds_nothing(store: SqliteStore) -> None:
     assert [e.action for e in store.list_audit()] == ["run.ingest"]
 
 
-def test_partial_overlap_stores_only_new_rows(store: SqliteStore) -> None:
+def test_partial_overlap_stores_only_new_rows(store: Store) -> None:
     points = curve(4)
     first = _add(store, points[:2])
     result = store.add_run(points[1:], source="b.csv", format="csv", actor="ci", request_id=None)
@@ -164,7 +156,7 @@ def test_partial_overlap_stores_only_new_rows(store: SqliteStore) -> None:
     assert store.load_points().equals(points_frame(points))
 
 
-def test_duplicates_within_one_batch_are_counted(store: SqliteStore) -> None:
+def test_duplicates_within_one_batch_are_counted(store: Store) -> None:
     result = store.add_run(
         [H200, H200, GB200_DISAGG], source="x", format="native", actor="ci", request_id=None
     )
@@ -172,7 +164,7 @@ def test_duplicates_within_one_batch_are_counted(store: SqliteStore) -> None:
     assert store.load_points().height == 2
 
 
-def test_the_same_measurement_from_another_source_is_a_duplicate(store: SqliteStore) -> None:
+def test_the_same_measurement_from_another_source_is_a_duplicate(store: Store) -> None:
     _add(store, [H200])
     relabelled = msgspec.structs.replace(
         H200, source="inferencex api /benchmarks", hardware_raw="H200", model_raw="DeepSeek-R1"
@@ -196,7 +188,7 @@ def test_the_same_measurement_from_another_source_is_a_duplicate(store: SqliteSt
         pytest.param({"conc": "sixty-four"}, id="wrong-type"),
     ],
 )
-def test_a_failing_row_mid_batch_stores_nothing(store: SqliteStore, bad: dict[str, object]) -> None:
+def test_a_failing_row_mid_batch_stores_nothing(store: Store, bad: dict[str, object]) -> None:
     _add(store, [GB200_DISAGG])
     audit_before = store.list_audit()
     points = curve(10)
@@ -210,7 +202,7 @@ def test_a_failing_row_mid_batch_stores_nothing(store: SqliteStore, bad: dict[st
     assert _add(store, curve(10)) is not None  # and the good rows go in afterwards
 
 
-def test_generation_changes_on_every_ingest_and_delete(store: SqliteStore) -> None:
+def test_generation_changes_on_every_ingest_and_delete(store: Store) -> None:
     assert store.dataset_generation() == 0
     first = _add(store, curve(2))
     assert store.dataset_generation() == 1
@@ -223,7 +215,7 @@ def test_generation_changes_on_every_ingest_and_delete(store: SqliteStore) -> No
     assert dataset.points.equals(points_frame([GB200_DISAGG]))
 
 
-def test_delete_run_removes_its_points_and_allows_reposting(store: SqliteStore) -> None:
+def test_delete_run_removes_its_points_and_allows_reposting(store: Store) -> None:
     run_id = _add(store, curve(3))
     assert run_id is not None
     store.delete_run(run_id, actor="admin", request_id="r9")
@@ -243,12 +235,12 @@ def test_delete_run_removes_its_points_and_allows_reposting(store: SqliteStore) 
     )
 
 
-def test_unknown_run_is_not_found(store: SqliteStore) -> None:
+def test_unknown_run_is_not_found(store: Store) -> None:
     with pytest.raises(NotFound):
         store.get_run("run_doesnotexist")
 
 
-def test_an_empty_run_records_nothing(store: SqliteStore) -> None:
+def test_an_empty_run_records_nothing(store: Store) -> None:
     result = store.add_run([], source="empty.csv", format="csv", actor="ci", request_id=None)
     assert (result.run_id, result.rows_added, result.duplicates) == (None, 0, 0)
     assert store.list_runs() == []
@@ -269,24 +261,25 @@ def test_frames_written_by_an_older_point_schema_are_conformed() -> None:
 def test_point_table_has_a_column_for_every_point_field() -> None:
     # Guards the migration history: a new Point field needs a migration adding its column.
     with SqliteStore(":memory:") as fresh:
-        columns = [r[1] for r in fresh._writer.execute("PRAGMA table_info(point)")]
+        columns = [r[1] for r in fresh.sqlite._writer.execute("PRAGMA table_info(point)")]
     assert columns == ["run_id", "ordinal", "point_hash", *POINT_FIELDS]
 
 
-def _rebuilt(store: SqliteStore) -> pl.DataFrame:
+def _rebuilt(store: Store) -> pl.DataFrame:
     """The dataset from the point rows (the source of truth), runs in ingest order."""
     points = [p for run in reversed(store.list_runs()) for p in store.get_run(run.id)[1]]
     return points_frame(points)
 
 
-def _snapshot_generation(store: SqliteStore) -> int:
-    row = store._writer.execute("SELECT snapshot_generation FROM dataset_state").fetchone()
+def _snapshot_generation(store: Store) -> int:
+    with store.db.tx(write=False) as conn:
+        row = conn.execute("SELECT snapshot_generation FROM dataset_state").fetchone()
     return int(row[0])
 
 
-def test_the_snapshot_follows_ingests_and_deletes(tmp_path: Path) -> None:
+def test_the_snapshot_follows_ingests_and_deletes(store_url: str) -> None:
     days = [dt.date(2025, 10, d) for d in range(1, 7)]
-    with SqliteStore(tmp_path / "tco.db") as store, SqliteStore(tmp_path / "tco.db") as other:
+    with open_store(store_url) as store, open_store(store_url) as other:
         ids = [_add(store, curve(3, date=day)) for day in days[:3]]
         assert store.load_points().equals(_rebuilt(store))
         assert _snapshot_generation(store) == 3  # saved back: the next load is one blob
@@ -302,9 +295,9 @@ def test_the_snapshot_follows_ingests_and_deletes(tmp_path: Path) -> None:
 
 
 def test_many_runs_between_loads_are_merged_at_ingest(
-    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+    store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tco.store.sqlite.SNAPSHOT_AFTER_RUNS", 3)
+    monkeypatch.setattr("tco.store.sql.runs.SNAPSHOT_AFTER_RUNS", 3)
     days = [dt.date(2025, 9, d) for d in range(1, 8)]
     ids = [_add(store, curve(2, date=day)) for day in days]
     assert _snapshot_generation(store) == 6  # merged after runs 3 and 6; run 7 pending

@@ -28,7 +28,8 @@ from tco.store import (
     point_hash,
 )
 from tco.store.schema import MIGRATIONS
-from tco.store.sqlite import _frame_blob, _point_row
+from tco.store.sql.runs import frame_blob as _frame_blob
+from tco.store.sql.runs import point_row as _point_row
 
 OFFER = Offer(
     hardware="b200",
@@ -74,8 +75,8 @@ def test_database_urls(url: str | Path, path: str) -> None:
 
 
 def test_other_schemes_are_refused_clearly() -> None:
-    with pytest.raises(StoreError, match="unsupported database URL scheme 'postgresql'"):
-        open_store("postgresql://tco@db/tco")
+    with pytest.raises(StoreError, match="unsupported database URL scheme 'mysql'"):
+        open_store("mysql://tco@db/tco")
 
 
 def test_url_opens_a_file_creating_its_folder(tmp_path: Path) -> None:
@@ -86,9 +87,12 @@ def test_url_opens_a_file_creating_its_folder(tmp_path: Path) -> None:
 
 def test_pragmas_for_durability_and_integrity(tmp_path: Path) -> None:
     with SqliteStore(tmp_path / "tco.db") as store:
-        conn = store._writer
+        conn = store.sqlite._writer
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        # The rate limit's token counts commit without an fsync; every other write still waits.
+        store.write_limits.take("k", burst=1, refill_per_s=1.0)
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
         with pytest.raises(sqlite3.IntegrityError):  # offers need their version row
@@ -162,7 +166,7 @@ def test_a_newer_schema_is_refused_and_the_connection_closed(tmp_path: Path) -> 
         SqliteStore(tmp_path / "tco.db")  # a leaked connection would be a ResourceWarning
 
 
-def holdings(store: SqliteStore) -> tuple[Any, ...]:
+def holdings(store: Store) -> tuple[Any, ...]:
     """Everything the store holds, as its readers answer it."""
     return (
         store.list_tables(),
@@ -176,14 +180,14 @@ def holdings(store: SqliteStore) -> tuple[Any, ...]:
     )
 
 
-def test_reopening_the_file_keeps_everything(tmp_path: Path) -> None:
-    with SqliteStore(tmp_path / "tco.db") as store:
+def test_reopening_the_store_keeps_everything(store_url: str) -> None:
+    with open_store(store_url) as store:
         store.create_table("t", "first", (OFFER,), actor="alice", request_id="r1")
         store.replace_table("t", "second", (), expected_version=1, actor="bob", request_id="r2")
         key = store.create_key("ci", "editor")
         run = store.add_run([POINT], source="s", format="native", actor="ci", request_id=None)
         before = holdings(store)
-    with SqliteStore(tmp_path / "tco.db") as store:
+    with open_store(store_url) as store:
         after = holdings(store)
         assert store.authenticate(key) is not None
         assert run.run_id is not None and store.get_run(run.run_id)[1] == [POINT]
@@ -206,8 +210,8 @@ def test_memory_store_supports_everything() -> None:
         store.close()
 
 
-def test_a_closed_store_says_so(tmp_path: Path) -> None:
-    store = SqliteStore(tmp_path / "tco.db")
+def test_a_closed_store_says_so(store_url: str) -> None:
+    store = open_store(store_url)
     store.list_tables()  # opens a pooled reader too
     store.close()
     store.close()  # idempotent
@@ -241,7 +245,7 @@ def test_reads_do_not_wait_for_an_in_process_write(tmp_path: Path) -> None:
         store.create_table("t", "d", (OFFER,), actor="a", request_id=None)
         answers: list[int] = []
         reader = threading.Thread(target=lambda: answers.append(store.get_table("t").version))
-        with store._lock:
+        with store.sqlite._lock:
             reader.start()
             reader.join(timeout=5)
             assert answers == [1]
@@ -309,7 +313,26 @@ def test_kill_9_mid_stream_loses_no_acknowledged_write(tmp_path: Path) -> None:
             proc.stdout.close()
     assert acknowledged >= 40
     with SqliteStore(db) as store:
-        assert store._writer.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.sqlite._writer.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         versions = [v.version for v in store.list_versions("t")]
         assert versions[:acknowledged] == list(range(1, acknowledged + 1))
         assert store.get_table("t").version >= acknowledged
+
+
+def test_a_file_locked_past_the_busy_timeout_is_unavailable_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tco.store import StoreUnavailable
+
+    with SqliteStore(tmp_path / "tco.db") as store:
+        other = sqlite3.connect(tmp_path / "tco.db", isolation_level=None, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another process holds the write lock ...
+            store.sqlite._writer.execute("PRAGMA busy_timeout=50")  # ... past our patience
+            with pytest.raises(StoreUnavailable, match="database is locked"):
+                store.create_table("t", "d", (OFFER,), actor="a", request_id=None)
+        finally:
+            other.close()
+        store.sqlite._writer.execute("PRAGMA busy_timeout=10000")
+        store.create_table("t", "d", (OFFER,), actor="a", request_id=None)  # and then it works
+        assert [t.name for t in store.list_tables()] == ["t"]
