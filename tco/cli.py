@@ -39,10 +39,10 @@ def encode_json(value: object) -> bytes:
 
 def _service(database: str | None):  # type: ignore[no-untyped-def]
     if database:
-        from tco.app_state import service_from_store
+        from tco.app.live import service_from_store
 
         return service_from_store(database)
-    from tco.service import shipped_service
+    from tco.app.service import shipped_service
 
     return shipped_service()
 

@@ -208,7 +208,7 @@ def _tables(args: argparse.Namespace) -> None:
 
 
 def _points(args: argparse.Namespace) -> None:
-    from tco.service import PointsQuery
+    from tco.app.service import PointsQuery
 
     query = msgspec.convert(
         {k: getattr(args, k) for k in ("model", "isl", "osl", "hardware", "framework", "precision",

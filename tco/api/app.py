@@ -29,7 +29,7 @@ from tco.api.openapi_docs import describe
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import guard_framing
-from tco.service import Service
+from tco.app.service import Service
 from tco.store import Store
 
 API_VERSION = "1.0.0"
@@ -113,7 +113,7 @@ def create_app(
 
 def openapi_json() -> bytes:
     """The OpenAPI document of the app, deterministic (sorted keys), as committed in openapi/."""
-    from tco.app_state import service_from_store
+    from tco.app.live import service_from_store
 
     service = service_from_store(":memory:")
     app = create_app(service, service.tables)  # type: ignore[arg-type]

@@ -32,7 +32,8 @@ from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
 from tco.api.http import if_match_version, with_head
 from tco.api.openapi_schema import require_header
-from tco.app_state import LiveService
+from tco.app.live import LiveService
+from tco.app.service import Service
 from tco.domain import keys
 from tco.domain.catalog_entries import (
     ENTRY_TYPES,
@@ -43,7 +44,6 @@ from tco.domain.catalog_entries import (
     HardwareEntry,
     etag,
 )
-from tco.service import Service
 from tco.store import Conflict, NotFound, PreconditionFailed, Role
 
 ETAG_PATTERN = r'^"(models|hardware|frameworks)-[a-z0-9][a-z0-9.\-]*-v[1-9][0-9]{0,9}"$'

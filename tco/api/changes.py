@@ -17,10 +17,10 @@ from litestar.params import Parameter
 from tco.api.deps import ServiceDep
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
 from tco.api.reads import TARGETS_PATTERN, OptionalText, PricingVersion, parse_targets
-from tco.app_state import LiveService
-from tco.changes import DEFAULT_TARGETS, MAX_VERSIONS, ChangesResponse, change_log, change_rows
+from tco.app.changes import DEFAULT_TARGETS, MAX_VERSIONS, ChangesResponse, change_log, change_rows
+from tco.app.live import LiveService
+from tco.app.service import Service
 from tco.domain.pricing import PricingTable
-from tco.service import Service
 from tco.store import SyncRecord
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar.di import NamedDependency
 from litestar.params import SkipValidation
 
-from tco.service import Service
+from tco.app.service import Service
 from tco.store import Store
 
 # litestar 2.23+ markers; the older ``Dependency(skip_validation=True)`` warns at app creation.

@@ -32,6 +32,14 @@ from tco.api.http import (
     with_head,
 )
 from tco.api.openapi_schema import QueryGroup, grouped_query
+from tco.app.service import (
+    Catalog,
+    CurvesResponse,
+    FrontiersResponse,
+    PointsPage,
+    PointsQuery,
+    Service,
+)
 from tco.domain.capacity import Demand
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
@@ -39,7 +47,6 @@ from tco.domain.index import Pooling
 from tco.domain.pricing import OFFER_KINDS, PricingTable
 from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
 from tco.domain.quote_summary import QuoteSummaryResponse, QuoteView
-from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery, Service
 from tco.tabular import compare_rows, quote_rows
 
 # Encoded GET /v1/quotes answers: 256 entries, and 32 MB (a 3-target answer with every

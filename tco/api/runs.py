@@ -31,12 +31,12 @@ from tco.api.deps import ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, FieldError, ProblemException, problem_spec
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
 from tco.api.runs_recipe import RECIPE_DEPENDENCY, RecipeParams, recipe_of
-from tco.app_state import LiveService, import_run, warn_checks
+from tco.app.live import LiveService, import_run, warn_checks
+from tco.app.service import Service
 from tco.domain.points import Point
 from tco.ingest import IngestError
 from tco.ingest.rows import FILE_INDEX
 from tco.ingest.tools import json_lines
-from tco.service import Service
 from tco.store import InvalidData, NotFound, Role, RunInfo
 
 # tco.ingest.FORMATS, spelled out for the OpenAPI enum (a test keeps the two equal)

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import msgspec
 import pytest
 
+from tco.app.service import shipped_service
 from tco.cli import EXIT_BROKEN_PIPE, build_parser, main
 from tco.domain.compare import CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
-from tco.service import shipped_service
 
 QUOTE_ARGS = [
     "quote",

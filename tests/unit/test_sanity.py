@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tco.app_state import warn_checks
+from tco.app.live import warn_checks
 from tco.domain.points import Point
 from tco.ingest import (
     DEFAULT_WARN_CHECKS,

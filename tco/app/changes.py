@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import msgspec
 import polars as pl
 
-from tco.app_state import CONTENT_FIELDS, LiveService, dataset_version_for
+from tco.app.live import CONTENT_FIELDS, LiveService, dataset_version_for
 from tco.domain.errors import InvalidRequest
 from tco.domain.index import FrontierIndex, Workload
 from tco.domain.pricing import PricingTable

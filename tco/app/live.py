@@ -19,6 +19,7 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from tco.app.service import Service
 from tco.domain.catalog import Hardware
 from tco.domain.points import POINT_FIELDS, empty_points_frame
 from tco.ingest import (
@@ -31,7 +32,6 @@ from tco.ingest import (
     parse,
 )
 from tco.ingest.rows import file_error
-from tco.service import Service
 from tco.store import RunResult, Store, SyncRecord, open_store
 
 log = logging.getLogger("tco.app_state")
@@ -138,7 +138,7 @@ class LiveService(Service):
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
-        from tco.catalog_live import apply_catalog
+        from tco.app.catalog import apply_catalog
 
         while True:
             dataset = self.store.load_dataset()
