@@ -16,7 +16,7 @@ from litestar.params import Parameter
 
 from tco.api.deps import ServiceDep
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
-from tco.api.reads import TARGETS_PATTERN, OptionalText, PricingVersion, parse_targets
+from tco.api.quote_query import TARGETS_PATTERN, Pricing, PricingVersion, parse_targets
 from tco.app.changes import DEFAULT_TARGETS, MAX_VERSIONS, ChangesResponse, change_log, change_rows
 from tco.app.live import LiveService
 from tco.app.service import Service
@@ -100,7 +100,7 @@ async def get_changes(
             schema_extra={"pattern": TARGETS_PATTERN},
         ),
     ] = ",".join(f"{t:g}" for t in DEFAULT_TARGETS),
-    pricing: OptionalText = None,
+    pricing: Pricing = None,
     pricing_version: PricingVersion = None,
     limit: Annotated[int, Parameter(ge=1, le=MAX_VERSIONS)] = 20,
 ) -> Response[ChangesResponse]:
