@@ -138,11 +138,13 @@ def _import_files(args: argparse.Namespace) -> int:
         warn = warn_checks(args.strict, os.environ.get(SANITY_SETTING))
     except ValueError as exc:
         raise SystemExit(f"tco import: {exc}") from None
-    from tco.app.catalog import apply_catalog
+    from tco.app.catalog import apply_catalog, catalog_entries_of
 
     rejected = 0
     store = open_seeded_store(args.database)
-    apply_catalog(store)  # keys added to this store's catalog are accepted in its runs
+    apply_catalog(
+        catalog_entries_of(store)
+    )  # keys added to this store's catalog are accepted in its runs
     try:
         for name in args.files:
             path = Path(name)

@@ -58,21 +58,21 @@ def add_catalog_commands(sub: Any) -> None:
 def run_catalog(args: argparse.Namespace) -> int:
     import msgspec
 
+    from tco.app.catalog import catalog_entries_of
     from tco.app.live import open_seeded_store
     from tco.domain import keys
     from tco.domain.catalog_entries import ENTRY_TYPES, KEY_KIND
     from tco.store import StoreError
-    from tco.store.catalog_sqlite import latest_entries, write_entry
-    from tco.store.sqlite import SqliteStore
 
     store = open_seeded_store(args.database)
     try:
-        if not isinstance(store, SqliteStore):
+        entries = catalog_entries_of(store)
+        if entries is None:
             print("tco catalog: this store does not hold catalog entries", file=sys.stderr)
             return 2
         if args.catalog_command == "list":
             print("kind\tkey\tversion\tcreated_by\tcreated_at")
-            for e in latest_entries(store):
+            for e in entries.latest():
                 print(f"{e.kind}\t{e.key}\tv{e.version}\t{e.created_by}\t{e.created_at:%Y-%m-%d}")
             return 0
         kind = {"add-model": "models", "add-hardware": "hardware", "add-framework": "frameworks"}[
@@ -98,8 +98,8 @@ def run_catalog(args: argparse.Namespace) -> int:
             )
             return 2
         try:
-            version = write_entry(
-                store, kind, entry, actor="cli", request_id=None, expected_version=None
+            version = entries.write(
+                kind, entry, actor="cli", request_id=None, expected_version=None
             )
         except StoreError as exc:
             print(f"tco catalog: {exc}", file=sys.stderr)

@@ -28,12 +28,12 @@ from tco.api.auth import (
     request_id,
     requires,
 )
-from tco.api.deps import ServiceDep
+from tco.api.deps import LiveServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
 from tco.api.http import if_match_version, with_head
 from tco.api.openapi_schema import require_header
+from tco.app.catalog import CatalogEntries
 from tco.app.live import LiveService
-from tco.app.service import Service
 from tco.domain import keys
 from tco.domain.catalog_entries import (
     ENTRY_TYPES,
@@ -94,19 +94,11 @@ _WRITE_HEADERS = [
 ]
 
 
-def _live(service: Service) -> LiveService:
-    if not isinstance(service, LiveService):
-        raise TypeError("catalog writes need the store-backed service")
-    return service
-
-
-def _store(service: Service) -> Any:
-    from tco.store.sqlite import SqliteStore
-
-    store = _live(service).store
-    if not isinstance(store, SqliteStore):
+def _entries(service: LiveService) -> CatalogEntries:
+    entries = service.catalog_entries
+    if entries is None:
         raise ProblemException(501, "this store does not hold catalog entries", field="kind")
-    return store
+    return entries
 
 
 def _check_sourced(entry: Entry) -> None:
@@ -120,9 +112,10 @@ def _check_sourced(entry: Entry) -> None:
         )
 
 
-def _answer(service: Service, version: EntryVersion, status: int) -> Response[CatalogEntryAnswer]:
-    live = _live(service)
-    dataset_version = live.refresh()  # registers the keys in this process, before answering
+def _answer(
+    service: LiveService, version: EntryVersion, status: int
+) -> Response[CatalogEntryAnswer]:
+    dataset_version = service.refresh()  # registers the keys in this process, before answering
     answer = CatalogEntryAnswer(
         kind=version.kind,
         key=version.key,
@@ -139,9 +132,9 @@ def _answer(service: Service, version: EntryVersion, status: int) -> Response[Ca
 
 
 async def _create(
-    request: Request[Any, Any, Any], service: Service, kind: CatalogKind, entry: Entry
+    request: Request[Any, Any, Any], service: LiveService, kind: CatalogKind, entry: Entry
 ) -> Response[CatalogEntryAnswer]:
-    store = _store(service)
+    entries = _entries(service)
     _check_sourced(entry)
     key_kind = KEY_KIND[kind]
     clash = keys.conflicting_spelling(key_kind, entry.key, entry.aliases)
@@ -151,11 +144,9 @@ async def _create(
         )
 
     def write() -> EntryVersion:
-        from tco.store.catalog_sqlite import write_entry
-
         try:
-            return write_entry(
-                store, kind, entry, actor=api_key(request).name,
+            return entries.write(
+                kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=None,
             )  # fmt: skip
         except Conflict as exc:
@@ -166,13 +157,13 @@ async def _create(
 
 async def _replace(
     request: Request[Any, Any, Any],
-    service: Service,
+    service: LiveService,
     kind: CatalogKind,
     key: str,
     entry: Entry,
     if_match: str | None,
 ) -> Response[CatalogEntryAnswer]:
-    store = _store(service)
+    entries = _entries(service)
     _check_sourced(entry)
     if entry.key != key:
         raise ProblemException(
@@ -187,11 +178,9 @@ async def _replace(
         raise ProblemException(409, f"{clash!r} already names another {KEY_KIND[kind]}", field="aliases")  # fmt: skip
 
     def write() -> EntryVersion:
-        from tco.store.catalog_sqlite import write_entry
-
         try:
-            return write_entry(
-                store, kind, entry, actor=api_key(request).name,
+            return entries.write(
+                kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=expected,
             )  # fmt: skip
         except NotFound as exc:
@@ -202,15 +191,13 @@ async def _replace(
     return _answer(service, await anyio.to_thread.run_sync(write), 200)
 
 
-def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
-    from tco.store.catalog_sqlite import latest_entries
-
+def _list(service: LiveService, kind: CatalogKind) -> list[CatalogListItem]:
     shipped = {
         "models": keys.MODEL_DISPLAY_NAMES,
         "hardware": keys.HARDWARE_DISPLAY_NAMES,
         "frameworks": keys.FRAMEWORK_DISPLAY_NAMES,
     }[kind]
-    added = {e.key: e for e in latest_entries(_store(service), kind)}
+    added = {e.key: e for e in _entries(service).latest(kind)}
     items = [
         CatalogListItem(key=k, display_name=name, shipped=True, version=None, entry=None)
         for k, name in shipped.items()
@@ -230,12 +217,10 @@ def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
 
 
 def _get(
-    service: Service, kind: CatalogKind, key: str, version: int | None
+    service: LiveService, kind: CatalogKind, key: str, version: int | None
 ) -> Response[EntryVersion]:
-    from tco.store.catalog_sqlite import get_entry as read
-
     try:
-        found = read(_store(service), kind, key, version)
+        found = _entries(service).get(kind, key, version)
     except NotFound as exc:
         shipped = keys.is_shipped(KEY_KIND[kind], key)
         detail = f"{exc}" + ("; it is a shipped entry (read-only)" if shipped else "")
@@ -243,11 +228,9 @@ def _get(
     return Response(found, headers={"ETag": etag(kind, key, found.version)})
 
 
-def _versions(service: Service, kind: CatalogKind, key: str) -> list[EntryVersion]:
-    from tco.store.catalog_sqlite import entry_history
-
+def _versions(service: LiveService, kind: CatalogKind, key: str) -> list[EntryVersion]:
     try:
-        return entry_history(_store(service), kind, key)
+        return _entries(service).history(kind, key)
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="key") from exc
 
@@ -276,26 +259,26 @@ def _handlers(kind: CatalogKind) -> list[HTTPRouteHandler]:
     base = f"/v1/catalog/{kind}"
 
     async def create(
-        request: Request[Any, Any, Any], service: Service, data: Entry
+        request: Request[Any, Any, Any], service: LiveService, data: Entry
     ) -> Response[CatalogEntryAnswer]:
         return await _create(request, service, kind, data)
 
     async def replace(
         request: Request[Any, Any, Any],
-        service: Service,
+        service: LiveService,
         key: str,
         data: Entry,
         if_match: str | None = None,
     ) -> Response[CatalogEntryAnswer]:
         return await _replace(request, service, kind, key, data, if_match)
 
-    def list_(service: Service) -> list[CatalogListItem]:
+    def list_(service: LiveService) -> list[CatalogListItem]:
         return _list(service, kind)
 
-    def get_(service: Service, key: str, version: int | None = None) -> Response[EntryVersion]:
+    def get_(service: LiveService, key: str, version: int | None = None) -> Response[EntryVersion]:
         return _get(service, kind, key, version)
 
-    def versions(service: Service, key: str) -> list[EntryVersion]:
+    def versions(service: LiveService, key: str) -> list[EntryVersion]:
         return _versions(service, kind, key)
 
     # Real objects, not the strings `from __future__ import annotations` leaves: litestar reads
@@ -305,17 +288,17 @@ def _handlers(kind: CatalogKind) -> list[HTTPRouteHandler]:
     request_t = Request[Any, Any, Any]
     create.__annotations__ = {
         "request": request_t,
-        "service": ServiceDep,
+        "service": LiveServiceDep,
         "data": body,
         "return": written,
     }
-    replace.__annotations__ = {"request": request_t, "service": ServiceDep, "key": EntryKey,
+    replace.__annotations__ = {"request": request_t, "service": LiveServiceDep, "key": EntryKey,
                                "data": body, "if_match": IfMatch, "return": written}  # fmt: skip
-    list_.__annotations__ = {"service": ServiceDep, "return": list[CatalogListItem]}
-    get_.__annotations__ = {"service": ServiceDep, "key": EntryKey, "version": _Version,
+    list_.__annotations__ = {"service": LiveServiceDep, "return": list[CatalogListItem]}
+    get_.__annotations__ = {"service": LiveServiceDep, "key": EntryKey, "version": _Version,
                             "return": Response[EntryVersion]}  # fmt: skip
     versions.__annotations__ = {
-        "service": ServiceDep,
+        "service": LiveServiceDep,
         "key": EntryKey,
         "return": list[EntryVersion],
     }

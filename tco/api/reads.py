@@ -14,7 +14,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, Parameter
 
-from tco.api.deps import ServiceDep
+from tco.api.deps import LiveServiceDep, ServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS
 from tco.api.http import (
     CACHE_HEADERS,
@@ -311,8 +311,8 @@ _POINT_CSV_COLUMNS = {
     tags=["ops"],
     cache_control=None,
 )
-def healthz(service: ServiceDep) -> Health:
-    last = getattr(service, "last_sync", None)  # a store-backed service (LiveService)
+def healthz(service: LiveServiceDep) -> Health:
+    last = service.last_sync
     return Health(
         status="ok",
         dataset_version=service.index.dataset_version,

@@ -27,12 +27,11 @@ from tco.api.auth import (
     request_id,
     requires,
 )
-from tco.api.deps import ServiceDep
+from tco.api.deps import LiveServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, FieldError, ProblemException, problem_spec
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
 from tco.api.runs_recipe import RECIPE_DEPENDENCY, RecipeParams, recipe_of
-from tco.app.live import LiveService, import_run, warn_checks
-from tco.app.service import Service
+from tco.app.live import import_run, warn_checks
 from tco.domain.points import Point
 from tco.ingest import IngestError
 from tco.ingest.rows import FILE_INDEX
@@ -87,12 +86,6 @@ class RunDeleted(msgspec.Struct, kw_only=True, frozen=True):
     run_id: str
     dataset_version: str
     dataset_generation: int
-
-
-def _live(service: Service) -> LiveService:
-    if not isinstance(service, LiveService):
-        raise TypeError("runs need the store-backed service (tco.app_state.service_from_store)")
-    return service
 
 
 # Syntax only: the top level, members left as validated raw JSON (a fifth of a full decode).
@@ -208,7 +201,7 @@ class RunUploadOperation(Operation):
 )
 async def create_run(
     request: Request[Any, Any, Any],
-    service: ServiceDep,
+    service: LiveServiceDep,
     format: Annotated[
         RunFormat | None,
         Parameter(description="Payload format; detected from content type and shape if absent"),
@@ -249,10 +242,9 @@ async def create_run(
     record the deployment: give the recipe (hardware, gpus or prefill_gpus + decode_gpus, tp,
     framework, precision, spec_method, date when the file has none, model when its id is not a
     catalog key) as query parameters; a missing one is a 422 naming it."""
-    live = _live(service)
     key = api_key(request)
     payload = await request.body()
-    warn = warn_checks(strict) if strict is not None else live.sanity_warn
+    warn = warn_checks(strict) if strict is not None else service.sanity_warn
     run_source = source or f"upload by API key {key.name!r}"
     recipe = recipe_of(recipe_params)
 
@@ -260,7 +252,7 @@ async def create_run(
         _check_syntax(payload, request.headers.get("content-type"))
         try:
             imported = import_run(
-                live.store,
+                service.store,
                 payload,
                 source=run_source,
                 actor=key.name,
@@ -279,7 +271,7 @@ async def create_run(
         # atomic swap. By default here, before answering, so the poster's next read sees its
         # run; a bulk importer can skip the wait and let one rebuild cover several posts.
         result = imported.result
-        version = live.refresh() if wait or result.run_id is None else live.refresh_soon()
+        version = service.refresh() if wait or result.run_id is None else service.refresh_soon()
         return RunIngested(
             run_id=result.run_id,
             format=imported.format,
@@ -315,8 +307,8 @@ async def create_run(
     sync_to_thread=False,
     tags=["runs"],
 )
-def list_runs(request: Request[Any, Any, Any], service: ServiceDep) -> Response[list[RunInfo]]:
-    runs = _live(service).store.list_runs()
+def list_runs(request: Request[Any, Any, Any], service: LiveServiceDep) -> Response[list[RunInfo]]:
+    runs = service.store.list_runs()
     return cached(request, runs, lambda: [msgspec.structs.asdict(r) for r in runs])
 
 
@@ -330,9 +322,9 @@ def list_runs(request: Request[Any, Any, Any], service: ServiceDep) -> Response[
     tags=["runs"],
 )
 async def get_run(
-    request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId
+    request: Request[Any, Any, Any], service: LiveServiceDep, run_id: RunId
 ) -> Response[RunDetail]:
-    store = _live(service).store
+    store = service.store
     try:
         # a large run is ~100k rows of SQL: off the event loop
         run, points = await anyio.to_thread.run_sync(store.get_run, run_id)
@@ -353,15 +345,18 @@ async def get_run(
     sync_to_thread=True,
     tags=["runs"],
 )
-def delete_run(request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId) -> RunDeleted:
-    live = _live(service)
+def delete_run(
+    request: Request[Any, Any, Any], service: LiveServiceDep, run_id: RunId
+) -> RunDeleted:
     try:
-        live.store.delete_run(run_id, actor=api_key(request).name, request_id=request_id(request))
+        service.store.delete_run(
+            run_id, actor=api_key(request).name, request_id=request_id(request)
+        )
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="run_id") from exc
     # as for an ingest: rebuilt before answering, readers on the old index until the swap
-    version = live.refresh()
-    return RunDeleted(run_id=run_id, dataset_version=version, dataset_generation=live.generation)
+    version = service.refresh()
+    return RunDeleted(run_id=run_id, dataset_version=version, dataset_generation=service.generation)
 
 
 RUN_HANDLERS = [create_run, *with_head(list_runs), *with_head(get_run), delete_run]

@@ -19,6 +19,7 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from tco.app.catalog import apply_catalog, catalog_entries_of
 from tco.app.service import Service
 from tco.domain.catalog import Hardware
 from tco.domain.points import POINT_FIELDS, empty_points_frame
@@ -101,6 +102,8 @@ class LiveService(Service):
         sanity_warn: frozenset[str] = DEFAULT_WARN_CHECKS,
     ) -> None:
         self.store = store
+        # picked once: the catalog routes and every dataset load use this (None: no catalog)
+        self.catalog_entries = catalog_entries_of(store)
         self.sanity_warn = sanity_warn  # the checks an ingest without ?strict= only warns on
         self._base = base
         self._base_version = base_version
@@ -138,12 +141,10 @@ class LiveService(Service):
 
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
-        from tco.app.catalog import apply_catalog
-
         while True:
             dataset = self.store.load_dataset()
             run_ids = [r.id for r in self.store.list_runs()]
-            self._catalog_token, self._added_hardware = apply_catalog(self.store)
+            self._catalog_token, self._added_hardware = apply_catalog(self.catalog_entries)
             # Generations only grow: unchanged means no write landed between the two reads.
             if self.store.dataset_generation() == dataset.generation:
                 break
