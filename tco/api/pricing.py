@@ -15,11 +15,11 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 import anyio.to_thread
 import msgspec
@@ -48,7 +48,7 @@ from tco.api.auth import (
     request_id,
     requires,
 )
-from tco.api.deps import StoreDep
+from tco.api.deps import LiveServiceDep, StoreDep
 from tco.api.errors import READ_PROBLEMS, FieldError, ProblemException, problem_spec
 from tco.api.http import (
     CACHE_HEADERS,
@@ -72,7 +72,6 @@ from tco.domain.pricing import (
     PricingTable,
     UsdPerGpuHour,
 )
-from tco.shipped_pricing import load_catalog
 from tco.store import Conflict, NotFound, PreconditionFailed, Role, TableInfo, VersionInfo
 from tco.tabular import rows_to_csv, unescape_cell
 
@@ -92,12 +91,18 @@ MAX_OFFERS = 2000
 # 2000 offers of ~400 bytes each, with headroom; the app-wide limit is sized for run uploads.
 PRICING_MAX_BODY_BYTES = 1024 * 1024
 
-if TYPE_CHECKING:
-    HardwareKey = str
-else:
-    # The catalog (pricing/hardware.csv) decides which hardware an offer may name; as an enum
-    # in the schema, generated clients see the same list the decoder enforces.
-    HardwareKey = Literal[tuple(sorted(load_catalog()))]
+# A catalog key's spelling (as tco.api.catalog_edit's EntryKey). Which keys exist is data: the
+# shipped catalog (pricing/hardware.csv) plus the hardware added through POST
+# /v1/catalog/hardware, checked by checked_offers (422 naming the offer and the known keys).
+HARDWARE_KEY_PATTERN = r"^[a-z0-9][a-z0-9.\-]*$"
+HardwareKey = Annotated[
+    str,
+    Meta(
+        pattern=HARDWARE_KEY_PATTERN,
+        max_length=100,
+        description="A hardware key of the catalog (GET /v1/catalog/hardware lists them)",
+    ),
+]
 
 TableNameText = Annotated[
     str,
@@ -247,6 +252,8 @@ _REASONS = {
     repr(_LABEL_PATTERN): "must be non-empty, without control characters or spaces at either end",
     repr(_HAS_ALNUM): "must say where the price comes from (at least one letter or digit)",
     repr(TABLE_NAME_PATTERN): f"must match {TABLE_NAME_PATTERN} (a lower-case slug)",
+    repr(HARDWARE_KEY_PATTERN): "must be a catalog key: lower-case letters, digits, '.' and '-' "
+    "(GET /v1/catalog/hardware lists them)",
 }
 _ISO_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -257,9 +264,7 @@ def _reason(message: str, field: str) -> str:
     for pattern, text in _REASONS.items():
         if pattern in reason:
             return text
-    if field.endswith("hardware"):
-        reason += f" (known: {', '.join(sorted(load_catalog()))})"
-    elif field.endswith("kind"):
+    if field.endswith("kind"):
         reason += f" (one of: {', '.join(OFFER_KINDS)})"
     return reason
 
@@ -397,14 +402,30 @@ def _check_patterns(offers: Sequence[OfferInput], name: str | None = None) -> No
             )
 
 
-def checked_offers(offers: Sequence[OfferInput], *, csv_columns: bool = False) -> tuple[Offer, ...]:
-    """What the schema cannot state: a price (given or computed from owned inputs), real
-    calendar dates in ``source_date``, and one price per offer identity (hardware, provider,
-    kind, region). Every offer is checked; one 422 lists every error."""
+def _unknown_hardware(key: str, known: Collection[str]) -> str | None:
+    """Why an offer cannot name ``key`` (None: it can): the keys are data, not a schema enum."""
+    if key in known:
+        return None
+    return (
+        f"unknown hardware {key!r} (known: {', '.join(sorted(known))}); "
+        "add it with POST /v1/catalog/hardware"
+    )
+
+
+def checked_offers(
+    offers: Sequence[OfferInput], *, hardware: Collection[str], csv_columns: bool = False
+) -> tuple[Offer, ...]:
+    """What the schema cannot state: hardware the catalog holds (``hardware``: shipped and
+    added keys), a price (given or computed from owned inputs), real calendar dates in
+    ``source_date``, and one price per offer identity (hardware, provider, kind, region). Every
+    offer is checked; one 422 lists every error."""
     errors: list[FieldError] = []
     priced: list[Offer] = []
     first_of: dict[tuple[str, str, str, str | None], int] = {}
     for i, o in enumerate(offers):
+        unknown = _unknown_hardware(o.hardware, hardware)
+        if unknown is not None:
+            errors.append(FieldError(field="hardware", index=i, reason=unknown))
         try:
             price = _price(o)
         except _Invalid as exc:
@@ -496,7 +517,7 @@ def _csv_header(cells: list[str]) -> list[str]:
     return header
 
 
-def offers_from_csv(body: bytes) -> tuple[Offer, ...]:
+def offers_from_csv(body: bytes, *, hardware: Collection[str]) -> tuple[Offer, ...]:
     """One offer per row, columns named as in GET's CSV; every bad row is reported."""
     rows = _csv_rows(body)
     if not rows:
@@ -534,16 +555,25 @@ def offers_from_csv(body: bytes) -> tuple[Offer, ...]:
         if owned:
             values["owned_inputs"] = owned
         try:
-            offers.append(msgspec.convert(values, OfferInput, strict=False))
+            offer = msgspec.convert(values, OfferInput, strict=False)
         except msgspec.ValidationError as exc:
             path = _field_path(str(exc), "row")
             reason = f"{_reason(str(exc), path)} (line {line})"
             errors.append(
                 FieldError(field=path.removeprefix("owned_inputs."), index=index, reason=reason)
             )
+            continue
+        offers.append(offer)
+        # here too (checked_offers runs only on rows that all convert): one answer lists
+        # every bad row, whatever is wrong with it
+        unknown = _unknown_hardware(offer.hardware, hardware)
+        if unknown is not None:
+            errors.append(
+                FieldError(field="hardware", index=index, reason=f"{unknown} (line {line})")
+            )
     if errors:
         raise _offers_problem(CSV_INVALID, errors, "rows")
-    return checked_offers(offers, csv_columns=True)
+    return checked_offers(offers, hardware=hardware, csv_columns=True)
 
 
 def offer_csv(table: PricingTable) -> str:
@@ -805,18 +835,22 @@ def list_versions(
     request_max_body_size=PRICING_MAX_BODY_BYTES,
     tags=["pricing"],
 )
-async def create_table(request: Request[Any, Any, Any], store: StoreDep) -> Response[PricingTable]:
+async def create_table(
+    request: Request[Any, Any, Any], store: StoreDep, service: LiveServiceDep
+) -> Response[PricingTable]:
     payload = await _payload(request)
-    return await _off_loop(_create, request, store, payload)
+    return await _off_loop(_create, request, store, service, payload)
 
 
-def _create(request: Request[Any, Any, Any], store: StoreDep, payload: bytes) -> Response[Any]:
+def _create(
+    request: Request[Any, Any, Any], store: StoreDep, service: LiveServiceDep, payload: bytes
+) -> Response[Any]:
     media_type = _media_type(request)
     if not _is_json(media_type):
         raise _unsupported(media_type, "application/json")
     data = decode_json(payload, TableCreate)
     _check_patterns(data.offers, data.name)
-    offers = checked_offers(data.offers)
+    offers = checked_offers(data.offers, hardware=service.hardware_keys())
     try:
         table = store.create_table(
             data.name,
@@ -852,6 +886,7 @@ def _create(request: Request[Any, Any, Any], store: StoreDep, payload: bytes) ->
 async def replace_table(
     request: Request[Any, Any, Any],
     store: StoreDep,
+    service: LiveServiceDep,
     name: TableName,
     if_match: IfMatch = None,
     description: Annotated[
@@ -863,12 +898,13 @@ async def replace_table(
     ] = None,
 ) -> Response[PricingTable]:
     payload = await _payload(request)
-    return await _off_loop(_replace, request, store, name, if_match, payload, description)
+    return await _off_loop(_replace, request, store, service, name, if_match, payload, description)
 
 
 def _replace(
     request: Request[Any, Any, Any],
     store: StoreDep,
+    service: LiveServiceDep,
     name: str,
     if_match: str | None,
     payload: bytes,
@@ -877,7 +913,7 @@ def _replace(
     media_type = _media_type(request)
     read_version: int | None = None  # the version of the representation sent back, if any
     if media_type == "text/csv":
-        offers = offers_from_csv(payload)
+        offers = offers_from_csv(payload, hardware=service.hardware_keys())
     elif _is_json(media_type):
         data = decode_json(payload, TableReplace)
         read_version = data.version
@@ -888,7 +924,7 @@ def _replace(
         _check_patterns(data.offers)
         if data.name is not None and data.name != name:
             raise _read_only_mismatch("name", f"{data.name!r} is not this table ({name!r})")
-        offers = checked_offers(data.offers)
+        offers = checked_offers(data.offers, hardware=service.hardware_keys())
         description = data.description if description is None else description
     else:
         raise _unsupported(media_type, "application/json or text/csv")

@@ -139,6 +139,13 @@ class LiveService(Service):
     def base_version(self) -> str:
         return self._base_version
 
+    def hardware_keys(self) -> frozenset[str]:
+        """Every hardware key an offer may name: the shipped catalog's and those added to the
+        store's catalog, read from the store now (an accelerator added through another worker
+        counts at once, not after this one's next refresh)."""
+        added = () if self.catalog_entries is None else self.catalog_entries.latest("hardware")
+        return frozenset(self._base_catalog) | {e.key for e in added}
+
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
         while True:
