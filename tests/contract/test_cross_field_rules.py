@@ -17,7 +17,7 @@ import msgspec
 import pytest
 
 from tco.api.errors import ProblemException
-from tco.api.pricing import OfferInput, _Invalid, _price
+from tco.api.pricing_body import OfferInput, _Invalid, _price
 from tco.api.quote_query import demand_from_query
 from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
 
