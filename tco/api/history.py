@@ -21,7 +21,7 @@ from tco.api.http import (
 )
 from tco.api.quote_query import QuoteRequestDep, quote_request_dependency
 from tco.api.reads import CHART_REPRESENTATIONS, answer_key
-from tco.domain.history import HistoryResponse, history
+from tco.domain.history import HistoryResponse
 from tco.domain.offer_filters import OFFER_FILTER_FIELDS
 
 # A history quotes the workload once per benchmark date (~7 ms each; ~0.2 s for the shipped
@@ -77,15 +77,9 @@ async def get_history(
     key = answer_key(request, service, table, csv)
     rep = CHART_REPRESENTATIONS.get(key)
     if rep is None:
-        req = quote_request
-        service.check_keys(req)
-        index = service.index
-        # price ages (max_price_age_days) count to the request's as_of, else the service's
-        # today (which answer_key holds)
-        today = req.as_of or service.clock()
 
         def make() -> Representation:
-            answer = history(index, table, req, today=today)
+            answer = service.history(quote_request, table)
             return represent(request, answer, lambda: history_rows(answer), csv=csv)
 
         # a first answer quotes once per benchmark date: off the event loop

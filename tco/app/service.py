@@ -23,6 +23,7 @@ from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.freshness import STALE_BENCHMARK_DAYS, STALE_PRICE_DAYS, StalePolicy
 from tco.domain.frontier import Interpolation
+from tco.domain.history import HistoryResponse, history
 from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.keys import MODEL_VARIANT_OF, variants_of
 from tco.domain.offer_filters import OfferFilters
@@ -374,6 +375,14 @@ class Service:
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
             offer_filters=answer.assumptions.offer_filters, excluded_offers=answer.assumptions.excluded_offers,
         )  # fmt: skip
+
+    def history(self, request: QuoteRequest, table: PricingTable) -> HistoryResponse:
+        """Per hardware, the cheapest $/M tokens at the request's one target as of each
+        benchmark date, priced with ``table`` throughout (the curve moves only with the
+        benchmarks). Price ages (max_price_age_days) count to the request's as_of, else this
+        service's today (which the answer caches' freshness_key holds)."""
+        self.check_keys(request)
+        return history(self.index, table, request, today=request.as_of or self.clock())
 
     def frontiers(
         self,
