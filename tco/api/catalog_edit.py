@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
@@ -32,7 +31,7 @@ from tco.api.deps import LiveServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
 from tco.api.http import if_match_version, with_head
 from tco.api.openapi_schema import require_header
-from tco.app.catalog import CatalogEntries
+from tco.app.catalog import CatalogEntries, CatalogEntryAnswer, CatalogListItem, list_entries
 from tco.app.live import LiveService
 from tco.domain import keys
 from tco.domain.catalog_entries import (
@@ -59,24 +58,6 @@ IfMatch = Annotated[
         "required: 428 without it, 412 when another write came first",
     ),
 ]
-
-
-class CatalogEntryAnswer(msgspec.Struct, kw_only=True, frozen=True):
-    kind: str
-    key: str
-    version: int
-    created_at: str
-    created_by: str
-    entry: dict[str, Any]
-    dataset_version: str  # served once the index is rebuilt (before this answer)
-
-
-class CatalogListItem(msgspec.Struct, kw_only=True, frozen=True):
-    key: str
-    display_name: str
-    shipped: bool
-    version: int | None  # None for a shipped entry (it is not versioned through the API)
-    entry: dict[str, Any] | None  # an added entry's fields
 
 
 _WRITE_PROBLEMS = {
@@ -192,28 +173,7 @@ async def _replace(
 
 
 def _list(service: LiveService, kind: CatalogKind) -> list[CatalogListItem]:
-    shipped = {
-        "models": keys.MODEL_DISPLAY_NAMES,
-        "hardware": keys.HARDWARE_DISPLAY_NAMES,
-        "frameworks": keys.FRAMEWORK_DISPLAY_NAMES,
-    }[kind]
-    added = {e.key: e for e in _entries(service).latest(kind)}
-    items = [
-        CatalogListItem(key=k, display_name=name, shipped=True, version=None, entry=None)
-        for k, name in shipped.items()
-        if k not in added and keys.is_shipped(KEY_KIND[kind], k)
-    ]
-    items += [
-        CatalogListItem(
-            key=k,
-            display_name=str((e.entry or {}).get("display_name", k)),
-            shipped=False,
-            version=e.version,
-            entry=e.entry,
-        )
-        for k, e in added.items()
-    ]
-    return items
+    return list_entries(_entries(service), kind)
 
 
 def _get(

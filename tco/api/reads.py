@@ -41,6 +41,7 @@ from tco.api.quote_query import (
     demand_group,
     quote_request_dependency,
 )
+from tco.app.live import Health
 from tco.app.service import (
     Catalog,
     CurvesResponse,
@@ -80,19 +81,6 @@ def answer_key(
         csv,
         service.freshness_key(),  # evidence ages depend on the date and the last sync
     )
-
-
-class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
-    status: str  # ok | partial | failed
-    finished_at: dt.datetime
-    rows_added: int
-
-
-class Health(msgspec.Struct, kw_only=True, frozen=True):
-    status: str
-    dataset_version: str
-    points: int
-    last_sync: SyncBrief | None = None  # the last sync from a public source (GET /v1/sync)
 
 
 _QUOTE_QUERY = quote_request_dependency(
@@ -312,19 +300,7 @@ _POINT_CSV_COLUMNS = {
     cache_control=None,
 )
 def healthz(service: LiveServiceDep) -> Health:
-    last = service.last_sync
-    return Health(
-        status="ok",
-        dataset_version=service.index.dataset_version,
-        points=service.index.points.height,
-        last_sync=None
-        if last is None
-        else SyncBrief(
-            status=last.status,
-            finished_at=last.finished_at,
-            rows_added=int(last.summary.get("rows_added", 0)),
-        ),
-    )
+    return service.health()
 
 
 READ_HANDLERS = [

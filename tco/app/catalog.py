@@ -11,15 +11,27 @@ every dataset load, so every worker serving one store knows the same keys.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import msgspec
 
 from tco.domain import keys
 from tco.domain.catalog import Hardware
-from tco.domain.catalog_entries import KEY_KIND, Entry, EntryVersion, HardwareEntry
+from tco.domain.catalog_entries import KEY_KIND, CatalogKind, Entry, EntryVersion, HardwareEntry
 from tco.store import Store
 
 if TYPE_CHECKING:
     from tco.store.sqlite import SqliteStore
+
+__all__ = [
+    "CatalogEntries",
+    "CatalogEntryAnswer",
+    "CatalogListItem",
+    "SqliteCatalogEntries",
+    "apply_catalog",
+    "catalog_entries_of",
+    "list_entries",
+]
 
 log = logging.getLogger("tco.catalog")
 
@@ -97,6 +109,51 @@ class SqliteCatalogEntries:
         from tco.store.catalog_sqlite import catalog_token
 
         return catalog_token(entries)
+
+
+class CatalogEntryAnswer(msgspec.Struct, kw_only=True, frozen=True):
+    kind: str
+    key: str
+    version: int
+    created_at: str
+    created_by: str
+    entry: dict[str, Any]
+    dataset_version: str  # served once the index is rebuilt (before this answer)
+
+
+class CatalogListItem(msgspec.Struct, kw_only=True, frozen=True):
+    key: str
+    display_name: str
+    shipped: bool
+    version: int | None  # None for a shipped entry (it is not versioned through the API)
+    entry: dict[str, Any] | None  # an added entry's fields
+
+
+def list_entries(entries: CatalogEntries, kind: CatalogKind) -> list[CatalogListItem]:
+    """Every entry of ``kind``: the shipped ones (read-only) not replaced by an added one,
+    then the added ones at their latest version."""
+    shipped = {
+        "models": keys.MODEL_DISPLAY_NAMES,
+        "hardware": keys.HARDWARE_DISPLAY_NAMES,
+        "frameworks": keys.FRAMEWORK_DISPLAY_NAMES,
+    }[kind]
+    added = {e.key: e for e in entries.latest(kind)}
+    items = [
+        CatalogListItem(key=k, display_name=name, shipped=True, version=None, entry=None)
+        for k, name in shipped.items()
+        if k not in added and keys.is_shipped(KEY_KIND[kind], k)
+    ]
+    items += [
+        CatalogListItem(
+            key=k,
+            display_name=str((e.entry or {}).get("display_name", k)),
+            shipped=False,
+            version=e.version,
+            entry=e.entry,
+        )
+        for k, e in added.items()
+    ]
+    return items
 
 
 def catalog_entries_of(store: Store) -> CatalogEntries | None:

@@ -82,6 +82,19 @@ def dataset_version_for(
     return f"ds-{digest.hexdigest()}"
 
 
+class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
+    status: str  # ok | partial | failed
+    finished_at: dt.datetime
+    rows_added: int
+
+
+class Health(msgspec.Struct, kw_only=True, frozen=True):
+    status: str
+    dataset_version: str
+    points: int
+    last_sync: SyncBrief | None = None  # the last sync from a public source (GET /v1/sync)
+
+
 class LiveService(Service):
     """A Service on ``base`` plus the store's runs.
 
@@ -124,6 +137,22 @@ class LiveService(Service):
         self.sync_schedule: tuple[str, float] | None = None  # (source, every_s): serve --sync
         self.last_sync: SyncRecord | None = None
         self._read_sync_state()
+
+    def health(self) -> Health:
+        """Liveness: the dataset version served, its points, and the last sync."""
+        last = self.last_sync
+        return Health(
+            status="ok",
+            dataset_version=self.index.dataset_version,
+            points=self.index.points.height,
+            last_sync=None
+            if last is None
+            else SyncBrief(
+                status=last.status,
+                finished_at=last.finished_at,
+                rows_added=int(last.summary.get("rows_added", 0)),
+            ),
+        )
 
     def _read_sync_state(self) -> None:
         recent = self.store.last_syncs(1)
