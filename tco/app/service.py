@@ -39,10 +39,13 @@ from tco.domain.quote import (
 )
 from tco.domain.quote_summary import QuoteSummaryResponse, summarize
 from tco.shipped_pricing import load_api_prices
+from tco.store.base import NotFound as TableNotFound
 
 
 class TableSource(Protocol):
-    """Where pricing tables come from: the store, or the shipped files held in memory."""
+    """Where pricing tables come from: the store, or the shipped files held in memory. An
+    unknown name or version raises the store's NotFound (nothing else is caught: a store that
+    fails is a 500, not a missing table)."""
 
     def get_table(self, name: str, version: int | None = None) -> PricingTable: ...
 
@@ -56,7 +59,9 @@ class MemoryTables:
     def get_table(self, name: str, version: int | None = None) -> PricingTable:
         table = self._tables.get(name)
         if table is None or (version is not None and version != table.version):
-            raise KeyError(name)
+            raise TableNotFound(
+                f"no pricing table {name!r}" + (f" version {version}" if version else "")
+            )
         return table
 
     def names(self) -> list[str]:
@@ -232,7 +237,7 @@ class Service:
         table_name = name or self.default_table
         try:
             return self.tables.get_table(table_name, version)
-        except Exception as exc:  # the store's NotFound, MemoryTables' KeyError
+        except TableNotFound as exc:  # the store's, or MemoryTables' (the same exception)
             if version is not None:
                 raise NotFound(
                     "pricing_version", f"pricing table {table_name!r} has no version {version}"
