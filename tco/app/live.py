@@ -35,7 +35,7 @@ from tco.ingest import (
 from tco.ingest.rows import file_error
 from tco.store import RunResult, Store, SyncRecord, open_store
 
-log = logging.getLogger("tco.app_state")
+log = logging.getLogger("tco.app.live")
 
 # Two points equal in these fields are one measurement whatever file or spelling it came from
 # (the store's point_hash leaves out the same provenance fields).

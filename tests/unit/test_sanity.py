@@ -1,5 +1,5 @@
 """Sanity checks on ingested rows (tco.ingest.rows) and the error/warning policy
-(tco.app_state.warn_checks): each check catches what it is for, on real shipped rows where the
+(tco.app.live.warn_checks): each check catches what it is for, on real shipped rows where the
 data has the problem, and passes the rows that are fine."""
 
 import datetime as dt
