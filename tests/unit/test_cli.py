@@ -227,3 +227,9 @@ def test_an_unknown_pricing_table_or_version_is_named(capsys: pytest.CaptureFixt
     code, _, err = run(capsys, [*QUOTE_ARGS, "--pricing-version", "9"])
     assert code == 2 and err.startswith("tco quote: pricing_version: pricing table ")
     assert err.strip().endswith("has no version 9")
+
+
+def test_tables_names_an_unknown_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, ["tables", "nope"])
+    assert (code, out) == (2, "")
+    assert err.strip() == "tco tables: pricing: no pricing table named 'nope'"
