@@ -130,7 +130,7 @@ def _import_files(args: argparse.Namespace) -> int:
     """Each file is one run, stored completely or not at all; a rejected file does not stop
     the others. One result line per file on stdout; errors and warnings on stderr. Exit status
     1 if any file was rejected."""
-    from tco.app_state import SANITY_SETTING, import_run, open_seeded_store, warn_checks
+    from tco.app.live import SANITY_SETTING, import_run, open_seeded_store, warn_checks
     from tco.ingest import IngestError
     from tco.store import InvalidData
 
@@ -138,11 +138,11 @@ def _import_files(args: argparse.Namespace) -> int:
         warn = warn_checks(args.strict, os.environ.get(SANITY_SETTING))
     except ValueError as exc:
         raise SystemExit(f"tco import: {exc}") from None
-    from tco.catalog_live import apply_catalog
+    from tco.app.catalog import apply_catalog
 
     rejected = 0
     store = open_seeded_store(args.database)
-    apply_catalog(store)  # keys added to this store's catalog are accepted in its runs
+    apply_catalog(store.catalog)  # keys added to this store's catalog are accepted in its runs
     try:
         for name in args.files:
             path = Path(name)
@@ -218,7 +218,7 @@ def _recipe_for(path: Path, given: str | None) -> Any:
 
 def _keys(args: argparse.Namespace) -> int:
     """The key is printed once, alone on the last line, so scripts can take ``tail -n 1``."""
-    from tco.app_state import open_seeded_store
+    from tco.app.live import open_seeded_store
     from tco.store import Role, StoreError
 
     store = open_seeded_store(args.database)

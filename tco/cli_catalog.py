@@ -58,7 +58,7 @@ def add_catalog_commands(sub: Any) -> None:
 def run_catalog(args: argparse.Namespace) -> int:
     import msgspec
 
-    from tco.app_state import open_seeded_store
+    from tco.app.live import open_seeded_store
     from tco.domain import keys
     from tco.domain.catalog_entries import ENTRY_TYPES, KEY_KIND
     from tco.store import StoreError

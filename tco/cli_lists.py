@@ -186,10 +186,7 @@ def _tables(args: argparse.Namespace) -> None:
 
         _emit(args.format, infos, rows, columns, short)
         return
-    try:
-        table = service.table(args.name, args.version)
-    except KeyError:
-        raise SystemExit(f"tco tables: no pricing table {args.name!r}") from None
+    table = service.table(args.name, args.version)  # NotFound: main names the field
     offers = lambda: [  # noqa: E731
         {"hardware": o.hardware, "provider": o.provider, "kind": o.kind, "usd_per_gpu_hour": o.usd_per_gpu_hour,
          "region": o.region or "", "source_date": o.source_date or ""}
@@ -208,7 +205,7 @@ def _tables(args: argparse.Namespace) -> None:
 
 
 def _points(args: argparse.Namespace) -> None:
-    from tco.service import PointsQuery
+    from tco.app.service import PointsQuery
 
     query = msgspec.convert(
         {k: getattr(args, k) for k in ("model", "isl", "osl", "hardware", "framework", "precision",

@@ -119,7 +119,7 @@ def print_summary(s: Any, out: IO[str]) -> None:
 def run_sync_command(args: argparse.Namespace) -> int:
     import msgspec
 
-    from tco.app_state import base_points, dataset_version_for, open_seeded_store
+    from tco.app.live import base_points, dataset_version_for, open_seeded_store
     from tco.sync.client import ClientSettings, InferenceXClient
     from tco.sync.runner import EXIT_CODES, run_sync
 
@@ -201,8 +201,8 @@ def print_changes(answer: Any, out: IO[str]) -> None:
 def run_changes_command(args: argparse.Namespace) -> int:
     import msgspec
 
-    from tco.app_state import service_from_store
-    from tco.changes import DEFAULT_TARGETS, change_log, change_rows
+    from tco.app.changes import DEFAULT_TARGETS, change_log, change_rows
+    from tco.app.live import service_from_store
     from tco.tabular import rows_to_csv
 
     service = service_from_store(args.database, shipped_data=not args.no_shipped_data)

@@ -29,7 +29,7 @@ from tco.api.openapi_docs import describe
 from tco.api.openapi_schema import MsgspecStructSchemaPlugin
 from tco.api.routes import ROUTE_HANDLERS
 from tco.api.widget import guard_framing
-from tco.service import Service
+from tco.app.live import LiveService
 from tco.store import Store
 
 API_VERSION = "1.0.0"
@@ -71,13 +71,14 @@ async def response_headers(message: Message, scope: Scope) -> None:
 
 
 def create_app(
-    service: Service,
+    service: LiveService,
     store: Store,
     *,
     extra_handlers: list[Any] | None = None,
     auth: AuthSettings | None = None,
 ) -> Litestar:
-    """``auth`` defaults to the environment (TCO_READS_REQUIRE_KEY, TCO_WRITE_BURST,
+    """The app on a store-backed ``service`` (reads, and the routes that need its store: runs,
+    changes, sync, catalog edits). ``auth`` defaults to the environment (TCO_READS_REQUIRE_KEY, TCO_WRITE_BURST,
     TCO_WRITE_RATE_PER_S)."""
     handlers = [*ROUTE_HANDLERS, *(extra_handlers or [])]
     options, bind_options = options_with_allow(handlers)
@@ -113,7 +114,7 @@ def create_app(
 
 def openapi_json() -> bytes:
     """The OpenAPI document of the app, deterministic (sorted keys), as committed in openapi/."""
-    from tco.app_state import service_from_store
+    from tco.app.live import service_from_store
 
     service = service_from_store(":memory:")
     app = create_app(service, service.tables)  # type: ignore[arg-type]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio.to_thread
-import msgspec
 from litestar import Request, Response, get, post, put
 from litestar.datastructures import ResponseHeader
 from litestar.handlers import HTTPRouteHandler
@@ -28,11 +27,12 @@ from tco.api.auth import (
     request_id,
     requires,
 )
-from tco.api.deps import ServiceDep
+from tco.api.deps import LiveServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, ProblemException, problem_spec
 from tco.api.http import if_match_version, with_head
 from tco.api.openapi_schema import require_header
-from tco.app_state import LiveService
+from tco.app.catalog import CatalogEntryAnswer, CatalogListItem, list_entries
+from tco.app.live import LiveService
 from tco.domain import keys
 from tco.domain.catalog_entries import (
     ENTRY_TYPES,
@@ -43,7 +43,6 @@ from tco.domain.catalog_entries import (
     HardwareEntry,
     etag,
 )
-from tco.service import Service
 from tco.store import CatalogEntries, Conflict, NotFound, PreconditionFailed, Role
 
 ETAG_PATTERN = r'^"(models|hardware|frameworks)-[a-z0-9][a-z0-9.\-]*-v[1-9][0-9]{0,9}"$'
@@ -61,24 +60,6 @@ IfMatch = Annotated[
 ]
 
 
-class CatalogEntryAnswer(msgspec.Struct, kw_only=True, frozen=True):
-    kind: str
-    key: str
-    version: int
-    created_at: str
-    created_by: str
-    entry: dict[str, Any]
-    dataset_version: str  # served once the index is rebuilt (before this answer)
-
-
-class CatalogListItem(msgspec.Struct, kw_only=True, frozen=True):
-    key: str
-    display_name: str
-    shipped: bool
-    version: int | None  # None for a shipped entry (it is not versioned through the API)
-    entry: dict[str, Any] | None  # an added entry's fields
-
-
 _WRITE_PROBLEMS = {
     **BODY_PROBLEMS,
     **AUTH_PROBLEMS,
@@ -94,14 +75,8 @@ _WRITE_HEADERS = [
 ]
 
 
-def _live(service: Service) -> LiveService:
-    if not isinstance(service, LiveService):
-        raise TypeError("catalog writes need the store-backed service")
-    return service
-
-
-def _store(service: Service) -> CatalogEntries:
-    return _live(service).store.catalog
+def _entries(service: LiveService) -> CatalogEntries:
+    return service.catalog_entries
 
 
 def _check_sourced(entry: Entry) -> None:
@@ -115,9 +90,10 @@ def _check_sourced(entry: Entry) -> None:
         )
 
 
-def _answer(service: Service, version: EntryVersion, status: int) -> Response[CatalogEntryAnswer]:
-    live = _live(service)
-    dataset_version = live.refresh()  # registers the keys in this process, before answering
+def _answer(
+    service: LiveService, version: EntryVersion, status: int
+) -> Response[CatalogEntryAnswer]:
+    dataset_version = service.refresh()  # registers the keys in this process, before answering
     answer = CatalogEntryAnswer(
         kind=version.kind,
         key=version.key,
@@ -134,9 +110,9 @@ def _answer(service: Service, version: EntryVersion, status: int) -> Response[Ca
 
 
 async def _create(
-    request: Request[Any, Any, Any], service: Service, kind: CatalogKind, entry: Entry
+    request: Request[Any, Any, Any], service: LiveService, kind: CatalogKind, entry: Entry
 ) -> Response[CatalogEntryAnswer]:
-    store = _store(service)
+    entries = _entries(service)
     _check_sourced(entry)
     key_kind = KEY_KIND[kind]
     clash = keys.conflicting_spelling(key_kind, entry.key, entry.aliases)
@@ -147,7 +123,7 @@ async def _create(
 
     def write() -> EntryVersion:
         try:
-            return store.write_entry(
+            return entries.write_entry(
                 kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=None,
             )  # fmt: skip
@@ -159,13 +135,13 @@ async def _create(
 
 async def _replace(
     request: Request[Any, Any, Any],
-    service: Service,
+    service: LiveService,
     kind: CatalogKind,
     key: str,
     entry: Entry,
     if_match: str | None,
 ) -> Response[CatalogEntryAnswer]:
-    store = _store(service)
+    entries = _entries(service)
     _check_sourced(entry)
     if entry.key != key:
         raise ProblemException(
@@ -181,7 +157,7 @@ async def _replace(
 
     def write() -> EntryVersion:
         try:
-            return store.write_entry(
+            return entries.write_entry(
                 kind, entry, actor=api_key(request).name,
                 request_id=request_id(request), expected_version=expected,
             )  # fmt: skip
@@ -193,36 +169,15 @@ async def _replace(
     return _answer(service, await anyio.to_thread.run_sync(write), 200)
 
 
-def _list(service: Service, kind: CatalogKind) -> list[CatalogListItem]:
-    shipped = {
-        "models": keys.MODEL_DISPLAY_NAMES,
-        "hardware": keys.HARDWARE_DISPLAY_NAMES,
-        "frameworks": keys.FRAMEWORK_DISPLAY_NAMES,
-    }[kind]
-    added = {e.key: e for e in _store(service).latest_entries(kind)}
-    items = [
-        CatalogListItem(key=k, display_name=name, shipped=True, version=None, entry=None)
-        for k, name in shipped.items()
-        if k not in added and keys.is_shipped(KEY_KIND[kind], k)
-    ]
-    items += [
-        CatalogListItem(
-            key=k,
-            display_name=str((e.entry or {}).get("display_name", k)),
-            shipped=False,
-            version=e.version,
-            entry=e.entry,
-        )
-        for k, e in added.items()
-    ]
-    return items
+def _list(service: LiveService, kind: CatalogKind) -> list[CatalogListItem]:
+    return list_entries(_entries(service), kind)
 
 
 def _get(
-    service: Service, kind: CatalogKind, key: str, version: int | None
+    service: LiveService, kind: CatalogKind, key: str, version: int | None
 ) -> Response[EntryVersion]:
     try:
-        found = _store(service).get_entry(kind, key, version)
+        found = _entries(service).get_entry(kind, key, version)
     except NotFound as exc:
         shipped = keys.is_shipped(KEY_KIND[kind], key)
         detail = f"{exc}" + ("; it is a shipped entry (read-only)" if shipped else "")
@@ -230,9 +185,9 @@ def _get(
     return Response(found, headers={"ETag": etag(kind, key, found.version)})
 
 
-def _versions(service: Service, kind: CatalogKind, key: str) -> list[EntryVersion]:
+def _versions(service: LiveService, kind: CatalogKind, key: str) -> list[EntryVersion]:
     try:
-        return _store(service).entry_history(kind, key)
+        return _entries(service).entry_history(kind, key)
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="key") from exc
 
@@ -261,26 +216,26 @@ def _handlers(kind: CatalogKind) -> list[HTTPRouteHandler]:
     base = f"/v1/catalog/{kind}"
 
     async def create(
-        request: Request[Any, Any, Any], service: Service, data: Entry
+        request: Request[Any, Any, Any], service: LiveService, data: Entry
     ) -> Response[CatalogEntryAnswer]:
         return await _create(request, service, kind, data)
 
     async def replace(
         request: Request[Any, Any, Any],
-        service: Service,
+        service: LiveService,
         key: str,
         data: Entry,
         if_match: str | None = None,
     ) -> Response[CatalogEntryAnswer]:
         return await _replace(request, service, kind, key, data, if_match)
 
-    def list_(service: Service) -> list[CatalogListItem]:
+    def list_(service: LiveService) -> list[CatalogListItem]:
         return _list(service, kind)
 
-    def get_(service: Service, key: str, version: int | None = None) -> Response[EntryVersion]:
+    def get_(service: LiveService, key: str, version: int | None = None) -> Response[EntryVersion]:
         return _get(service, kind, key, version)
 
-    def versions(service: Service, key: str) -> list[EntryVersion]:
+    def versions(service: LiveService, key: str) -> list[EntryVersion]:
         return _versions(service, kind, key)
 
     # Real objects, not the strings `from __future__ import annotations` leaves: litestar reads
@@ -290,17 +245,17 @@ def _handlers(kind: CatalogKind) -> list[HTTPRouteHandler]:
     request_t = Request[Any, Any, Any]
     create.__annotations__ = {
         "request": request_t,
-        "service": ServiceDep,
+        "service": LiveServiceDep,
         "data": body,
         "return": written,
     }
-    replace.__annotations__ = {"request": request_t, "service": ServiceDep, "key": EntryKey,
+    replace.__annotations__ = {"request": request_t, "service": LiveServiceDep, "key": EntryKey,
                                "data": body, "if_match": IfMatch, "return": written}  # fmt: skip
-    list_.__annotations__ = {"service": ServiceDep, "return": list[CatalogListItem]}
-    get_.__annotations__ = {"service": ServiceDep, "key": EntryKey, "version": _Version,
+    list_.__annotations__ = {"service": LiveServiceDep, "return": list[CatalogListItem]}
+    get_.__annotations__ = {"service": LiveServiceDep, "key": EntryKey, "version": _Version,
                             "return": Response[EntryVersion]}  # fmt: skip
     versions.__annotations__ = {
-        "service": ServiceDep,
+        "service": LiveServiceDep,
         "key": EntryKey,
         "return": list[EntryVersion],
     }

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import anyio.to_thread
 from litestar import Request, Response, get
-from litestar.params import Parameter
 
 from tco.api.deps import ServiceDep
 from tco.api.http import (
@@ -21,33 +19,21 @@ from tco.api.http import (
     wants_csv,
     with_head,
 )
-from tco.api.reads import (
-    CHART_REPRESENTATIONS,
-    QUOTE_DEFAULTS,
-    CommitmentParam,
-    CsvText,
-    ExcludePlaceholderParam,
-    InterpolationParam,
-    Isl,
-    MaxPriceAgeParam,
-    Model,
-    OfferKindsParam,
-    OptionalText,
-    Osl,
-    PoolingParam,
-    PricingVersion,
-    TokenBasisParam,
-    UtilizationParam,
-    answer_key,
-    offer_query,
-    quote_query,
-)
-from tco.domain.history import HistoryResponse, history
+from tco.api.quote_query import QuoteRequestDep, quote_request_dependency
+from tco.api.reads import CHART_REPRESENTATIONS, answer_key
+from tco.domain.history import HistoryResponse
+from tco.domain.offer_filters import OFFER_FILTER_FIELDS
 
 # A history quotes the workload once per benchmark date (~7 ms each; ~0.2 s for the shipped
 # DeepSeek-R1 workloads): encoded answers are kept like GET quotes' (reads.answer_key: the
 # dataset version, the pricing table version, the raw query and the service's date), so a chart
 # that reloads costs one lookup and an ingest or a price edit is never answered from an old entry.
+
+
+_HISTORY_QUERY = quote_request_dependency(
+    "model", "isl", "osl", "target", "pricing", "pricing_version", "token_basis", "utilization",
+    "interpolation", "pooling", "history_as_of", "hardware", "frameworks", *OFFER_FILTER_FIELDS,
+)  # fmt: skip
 
 
 def history_rows(answer: HistoryResponse) -> list[dict[str, object]]:
@@ -77,60 +63,23 @@ def history_rows(answer: HistoryResponse) -> list[dict[str, object]]:
     responses=CACHED_READ_RESPONSES,
     operation_class=CsvOperation,
     response_headers=CACHE_HEADERS,
+    dependencies=_HISTORY_QUERY,
     tags=["quotes"],
 )
 async def get_history(
-    request: Request[Any, Any, Any],
-    service: ServiceDep,
-    model: Model,
-    isl: Isl,
-    osl: Osl,
-    target: Annotated[
-        float, Parameter(ge=0.001, le=100_000, description="Interactivity target, tok/s/user")
-    ],
-    pricing: OptionalText = None,
-    pricing_version: PricingVersion = None,
-    token_basis: TokenBasisParam = QUOTE_DEFAULTS["token_basis"],
-    utilization: UtilizationParam = QUOTE_DEFAULTS["utilization"],
-    interpolation: InterpolationParam = QUOTE_DEFAULTS["interpolation"],
-    pooling: PoolingParam = QUOTE_DEFAULTS["pooling"],
-    as_of: Annotated[
-        dt.date | None, Parameter(description="Leave out benchmark dates after this one")
-    ] = None,
-    hardware: CsvText = None,
-    frameworks: CsvText = None,
-    offer_kinds: OfferKindsParam = None,
-    providers: CsvText = None,
-    regions: CsvText = None,
-    max_price_age_days: MaxPriceAgeParam = None,
-    exclude_placeholder_prices: ExcludePlaceholderParam = False,
-    min_commitment_months: CommitmentParam = None,
-    max_commitment_months: CommitmentParam = None,
+    request: Request[Any, Any, Any], service: ServiceDep, quote_request: QuoteRequestDep
 ) -> Response[HistoryResponse]:
     """One value per hardware and benchmark date: what a quote with ``as_of`` = that date
     answers for the hardware's cheapest recipe and offer. Priced with one table throughout, so
     the curve moves only with the benchmarks."""
-    table = service.table(pricing, pricing_version)
+    table = service.table(quote_request.pricing, quote_request.pricing_version)
     csv = wants_csv(request)
     key = answer_key(request, service, table, csv)
     rep = CHART_REPRESENTATIONS.get(key)
     if rep is None:
-        req = quote_query(
-            model, isl, osl, [target], pricing, pricing_version, token_basis, utilization,
-            interpolation, pooling, None, as_of, hardware, None, frameworks, None, None,
-            offer=offer_query(
-                offer_kinds, providers, regions, max_price_age_days, exclude_placeholder_prices,
-                min_commitment_months, max_commitment_months,
-            ),
-        )  # fmt: skip
-        service.check_keys(req)
-        index = service.index
-        # price ages (max_price_age_days) count to the request's as_of, else the service's
-        # today (which answer_key holds)
-        today = req.as_of or service.clock()
 
         def make() -> Representation:
-            answer = history(index, table, req, today=today)
+            answer = service.history(quote_request, table)
             return represent(request, answer, lambda: history_rows(answer), csv=csv)
 
         # a first answer quotes once per benchmark date: off the event loop

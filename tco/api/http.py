@@ -114,6 +114,7 @@ def with_head(handler: HTTPRouteHandler) -> list[HTTPRouteHandler]:
         cache_control=handler.cache_control,
         response_headers=handler.response_headers,
         opt=dict(handler.opt),  # e.g. the role the auth guard requires
+        dependencies=handler.dependencies,  # e.g. the query a quote-shaped read resolves
         # litestar warns when an async handler is given sync_to_thread at all
         sync_to_thread=None if inspect.iscoroutinefunction(handler.fn) else False,
     )

@@ -2,7 +2,7 @@
 which unit, and what happens when it is left out.
 
 Handlers declare the types, bounds and defaults (the document takes them from there); most
-query parameters are shared by several routes through the aliases in ``tco.api.reads``, so
+query parameters are shared by several routes through ``tco.api.quote_query``, so
 their words live here once, keyed by name, with per-operation wording where a name means
 something else on one route. ``describe`` fills every description the handlers left empty and
 then states, from the schema itself, the default and the allowed values, so the words can never

@@ -27,16 +27,15 @@ from tco.api.auth import (
     request_id,
     requires,
 )
-from tco.api.deps import ServiceDep
+from tco.api.deps import LiveServiceDep
 from tco.api.errors import BODY_PROBLEMS, READ_PROBLEMS, FieldError, ProblemException, problem_spec
 from tco.api.http import CACHE_HEADERS, CACHED_READ_RESPONSES, CsvOperation, cached, with_head
 from tco.api.runs_recipe import RECIPE_DEPENDENCY, RecipeParams, recipe_of
-from tco.app_state import LiveService, import_run, warn_checks
-from tco.domain.points import Point
+from tco.app.live import warn_checks
+from tco.app.runs import RunDeleted, RunDetail, RunIngested, ingest_run, remove_run
 from tco.ingest import IngestError
 from tco.ingest.rows import FILE_INDEX
 from tco.ingest.tools import json_lines
-from tco.service import Service
 from tco.store import InvalidData, NotFound, Role, RunInfo
 
 # tco.ingest.FORMATS, spelled out for the OpenAPI enum (a test keeps the two equal)
@@ -54,45 +53,6 @@ RunFormat = Literal[
 ]
 
 RunId = Annotated[str, Parameter(description="Run id, e.g. run_0123456789abcdef", max_length=100)]
-
-
-class RunWarning(msgspec.Struct, kw_only=True, frozen=True):
-    index: int  # 0-based row of the payload
-    field: str
-    check: str  # the sanity check, one of tco.ingest.SANITY_CHECKS
-    reason: str
-
-
-class RunIngested(msgspec.Struct, kw_only=True, frozen=True):
-    run_id: str | None  # None when every row was already stored: nothing was recorded
-    format: str
-    source: str
-    rows: int  # rows in the payload
-    rows_added: int
-    duplicates: int  # rows already stored (by content), in this or an earlier run
-    existing_run_ids: list[str]  # the earlier runs holding those duplicates
-    warnings: list[RunWarning]  # the first 100 sanity findings that did not reject the payload
-    warnings_total: int
-    dataset_version: str  # of the store after this ingest; served once the index is rebuilt
-    dataset_generation: int  # the store's, after this ingest
-    notes: list[str] = []  # how a benchmark tool's file was read (statistic, derived values)
-
-
-class RunDetail(msgspec.Struct, kw_only=True, frozen=True):
-    run: RunInfo
-    points: list[Point]
-
-
-class RunDeleted(msgspec.Struct, kw_only=True, frozen=True):
-    run_id: str
-    dataset_version: str
-    dataset_generation: int
-
-
-def _live(service: Service) -> LiveService:
-    if not isinstance(service, LiveService):
-        raise TypeError("runs need the store-backed service (tco.app_state.service_from_store)")
-    return service
 
 
 # Syntax only: the top level, members left as validated raw JSON (a fifth of a full decode).
@@ -208,7 +168,7 @@ class RunUploadOperation(Operation):
 )
 async def create_run(
     request: Request[Any, Any, Any],
-    service: ServiceDep,
+    service: LiveServiceDep,
     format: Annotated[
         RunFormat | None,
         Parameter(description="Payload format; detected from content type and shape if absent"),
@@ -249,18 +209,17 @@ async def create_run(
     record the deployment: give the recipe (hardware, gpus or prefill_gpus + decode_gpus, tp,
     framework, precision, spec_method, date when the file has none, model when its id is not a
     catalog key) as query parameters; a missing one is a 422 naming it."""
-    live = _live(service)
     key = api_key(request)
     payload = await request.body()
-    warn = warn_checks(strict) if strict is not None else live.sanity_warn
+    warn = warn_checks(strict) if strict is not None else service.sanity_warn
     run_source = source or f"upload by API key {key.name!r}"
     recipe = recipe_of(recipe_params)
 
     def ingest() -> RunIngested:
         _check_syntax(payload, request.headers.get("content-type"))
         try:
-            imported = import_run(
-                live.store,
+            return ingest_run(
+                service,
                 payload,
                 source=run_source,
                 actor=key.name,
@@ -270,33 +229,12 @@ async def create_run(
                 content_type=request.headers.get("content-type"),
                 date=date,
                 recipe=recipe,
+                wait=wait,
             )
         except IngestError as exc:
             raise _ingest_problem(exc) from exc
         except InvalidData as exc:
             raise ProblemException(422, f"nothing stored: {exc}", field="payload") from exc
-        # The index is rebuilt off the event loop either way, readers keep the old one until the
-        # atomic swap. By default here, before answering, so the poster's next read sees its
-        # run; a bulk importer can skip the wait and let one rebuild cover several posts.
-        result = imported.result
-        version = live.refresh() if wait or result.run_id is None else live.refresh_soon()
-        return RunIngested(
-            run_id=result.run_id,
-            format=imported.format,
-            source=run_source,
-            rows=imported.rows,
-            rows_added=result.rows_added,
-            duplicates=result.duplicates,
-            existing_run_ids=list(result.existing_run_ids),
-            warnings=[
-                RunWarning(index=w.index, field=w.field, check=w.check or "", reason=w.reason)
-                for w in imported.warnings
-            ],
-            warnings_total=imported.warnings_total,
-            dataset_version=version,
-            dataset_generation=result.dataset_generation,
-            notes=imported.notes,
-        )
 
     # Parsing and storing 5k rows take ~0.3 s of CPU: off the event loop.
     answer = await anyio.to_thread.run_sync(ingest)
@@ -315,8 +253,8 @@ async def create_run(
     sync_to_thread=False,
     tags=["runs"],
 )
-def list_runs(request: Request[Any, Any, Any], service: ServiceDep) -> Response[list[RunInfo]]:
-    runs = _live(service).store.list_runs()
+def list_runs(request: Request[Any, Any, Any], service: LiveServiceDep) -> Response[list[RunInfo]]:
+    runs = service.store.list_runs()
     return cached(request, runs, lambda: [msgspec.structs.asdict(r) for r in runs])
 
 
@@ -330,9 +268,9 @@ def list_runs(request: Request[Any, Any, Any], service: ServiceDep) -> Response[
     tags=["runs"],
 )
 async def get_run(
-    request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId
+    request: Request[Any, Any, Any], service: LiveServiceDep, run_id: RunId
 ) -> Response[RunDetail]:
-    store = _live(service).store
+    store = service.store
     try:
         # a large run is ~100k rows of SQL: off the event loop
         run, points = await anyio.to_thread.run_sync(store.get_run, run_id)
@@ -353,15 +291,15 @@ async def get_run(
     sync_to_thread=True,
     tags=["runs"],
 )
-def delete_run(request: Request[Any, Any, Any], service: ServiceDep, run_id: RunId) -> RunDeleted:
-    live = _live(service)
+def delete_run(
+    request: Request[Any, Any, Any], service: LiveServiceDep, run_id: RunId
+) -> RunDeleted:
     try:
-        live.store.delete_run(run_id, actor=api_key(request).name, request_id=request_id(request))
+        return remove_run(
+            service, run_id, actor=api_key(request).name, request_id=request_id(request)
+        )
     except NotFound as exc:
         raise ProblemException(404, str(exc), field="run_id") from exc
-    # as for an ingest: rebuilt before answering, readers on the old index until the swap
-    version = live.refresh()
-    return RunDeleted(run_id=run_id, dataset_version=version, dataset_generation=live.generation)
 
 
 RUN_HANDLERS = [create_run, *with_head(list_runs), *with_head(get_run), delete_run]

@@ -23,7 +23,7 @@ from litestar import Litestar
 def build_app() -> Litestar:
     """App factory each worker process calls (settings come from the environment)."""
     from tco.api.app import create_app
-    from tco.app_state import service_from_store
+    from tco.app.live import service_from_store
 
     database = os.environ.get("TCO_DATABASE_URL", "sqlite:///var/tco.db")
     shipped = os.environ.get("TCO_SHIPPED_DATA", "1") != "0"

@@ -15,7 +15,7 @@ import re
 import threading
 from collections.abc import Callable
 
-from tco.app_state import LiveService
+from tco.app.live import LiveService
 from tco.sync.client import ClientSettings, InferenceXClient
 from tco.sync.runner import run_sync
 

@@ -21,8 +21,8 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import service_from_store
-from tco.service import Service
+from tco.app.live import service_from_store
+from tco.app.service import Service
 from tco.store import Role, Store
 
 

@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import LiveService, service_from_store
+from tco.app.live import LiveService, service_from_store
 from tco.store import NotFound, SqliteStore
 
 TABLE = "acme-q4"

@@ -127,7 +127,7 @@ def test_create_app_reads_the_environment_when_not_told(
 ) -> None:
     from litestar.testing import TestClient
 
-    from tco.app_state import service_from_store
+    from tco.app.live import service_from_store
 
     monkeypatch.setenv("TCO_READS_REQUIRE_KEY", "1")
     service = service_from_store(f"sqlite:///{tmp_path / 'db'}", shipped_data=False)

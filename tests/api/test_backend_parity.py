@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
 from tco.store import Role
 from tests.api.pricing_support import AWS_H100
 from tests.api.test_seed_article_http import REQUEST as SEED_ARTICLE

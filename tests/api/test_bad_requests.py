@@ -78,7 +78,9 @@ CORPUS = [
     Bad("infinite-price", 400, "offers[0].usd_per_gpu_hour", "out of range", content=b'{"name": "new-table", "offers": [{"hardware": "h100", "provider": "AWS", "kind": "on_demand", "usd_per_gpu_hour": 1e999, "source": "x"}]}', content_type="application/json"),
     Bad("no-price-no-inputs", 422, "offers[0].usd_per_gpu_hour", "required", json=_create(_offer(usd_per_gpu_hour=...))),
     # --- offer fields
-    Bad("unknown-hardware", 400, "offers[0].hardware", "known: b200", json=_create(_offer(hardware="h1000"))),
+    Bad("unknown-hardware", 422, "offers[0].hardware", "unknown hardware 'h1000' (known: b200, b300,", json=_create(_offer(hardware="h1000"))),
+    Bad("unknown-hardware-says-how-to-add-it", 422, "offers[0].hardware", "add it with POST /v1/catalog/hardware", json=_create(_offer(hardware="h1000"))),
+    Bad("hardware-not-a-key", 400, "offers[0].hardware", "must be a catalog key", json=_create(_offer(hardware="H100 SXM"))),
     Bad("unknown-kind", 400, "offers[0].kind", "one of: on_demand", json=_create(_offer(kind="lease"))),
     Bad("currency-eur", 400, "offers[0].currency", "Invalid enum value 'EUR'", json=_create(_offer(currency="EUR"))),
     Bad("blank-source", 400, "offers[0].source", "must say where the price comes from", json=_create(_offer(source="   "))),

@@ -103,3 +103,45 @@ def test_a_value_without_its_source_is_refused(client: TestClient[Any], editor_k
     problem(
         client.post("/v1/catalog/hardware", json=shipped, headers={"X-API-Key": editor_key}), 409
     )
+
+
+def test_hardware_added_through_the_catalog_can_be_priced_and_quoted(
+    client: TestClient[Any], editor_key: str
+) -> None:
+    auth = {"X-API-Key": editor_key}
+    accelerator = ACCELERATOR | {"key": "acme-x4", "display_name": "Acme X4"}
+    # a test table's own price (nothing shipped): the offer is what the quote must echo
+    offer = {"hardware": "acme-x4", "provider": "Acme Cloud", "kind": "on_demand",
+             "usd_per_gpu_hour": 3.1, "source": "Acme Cloud price list (test input)"}  # fmt: skip
+    table = {"name": "acme-prices", "offers": [offer]}
+    refused = problem(client.post("/v1/pricing/tables", json=table, headers=auth), 422)
+    assert refused["field"] == "offers[0].hardware"
+    assert "unknown hardware 'acme-x4' (known: b200," in refused["detail"]
+    assert "add it with POST /v1/catalog/hardware" in refused["detail"]
+    assert client.get("/v1/pricing/tables/acme-prices").status_code == 404  # nothing stored
+
+    assert client.post("/v1/catalog/hardware", json=accelerator, headers=auth).status_code == 201
+    stored = run(client, editor_key, "gpt-oss-120b", "acme-x4")
+    assert stored.status_code == 201, stored.text
+    created = client.post("/v1/pricing/tables", json=table, headers=auth)
+    assert created.status_code == 201, created.text
+    assert created.json()["offers"][0]["hardware"] == "acme-x4"
+
+    params = {"model": "gpt-oss-120b", "isl": 1024, "osl": 1024, "targets": "50",
+              "pricing": "acme-prices"}  # fmt: skip
+    response = client.get("/v1/quotes", params=params)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["assumptions"]["pricing_table"] == "acme-prices"
+    best = answer["targets"][0]["cheapest"]
+    assert best["hardware"] == "acme-x4"
+    assert best["offer"]["provider"] == "Acme Cloud" and best["offer"]["usd_per_gpu_hour"] == 3.1
+    # the table, read as CSV and written back with PUT, keeps the added hardware
+    csv = client.get("/v1/pricing/tables/acme-prices", headers={"Accept": "text/csv"})
+    replaced = client.put(
+        "/v1/pricing/tables/acme-prices",
+        content=csv.content,
+        headers=auth | {"If-Match": '"acme-prices-v1"', "content-type": "text/csv"},
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.headers["etag"] == '"acme-prices-v2"'

@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import LiveService, service_from_store
+from tco.app.live import LiveService, service_from_store
 from tco.cli import main
 from tco.domain.points import Point
 from tco.ingest.shipped import load_shipped_points

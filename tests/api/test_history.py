@@ -14,7 +14,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tco.api.app import create_app
-from tco.app_state import LiveService, service_from_store
+from tco.app.live import LiveService, service_from_store
 from tco.store import Role
 
 Client = TestClient[Any]

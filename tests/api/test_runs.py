@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.runs import RunFormat
-from tco.app_state import LiveService, service_from_store
+from tco.app.live import LiveService, service_from_store
 from tco.ingest import FORMATS, parse
 from tco.ingest.shipped import RUNNER_AGG_DATE, load_shipped_points
 from tco.store import Role, Store

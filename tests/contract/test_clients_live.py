@@ -24,9 +24,9 @@ import httpx
 import msgspec
 import pytest
 
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
+from tco.app.service import Service
 from tco.domain.quote import QuoteRequest
-from tco.service import Service
 from tests.contract.clients import make_clients
 
 pytestmark = pytest.mark.slow

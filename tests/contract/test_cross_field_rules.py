@@ -17,8 +17,8 @@ import msgspec
 import pytest
 
 from tco.api.errors import ProblemException
-from tco.api.pricing import OfferInput, _Invalid, _price
-from tco.api.reads import _demand_query
+from tco.api.pricing_body import OfferInput, _Invalid, _price
+from tco.api.quote_query import demand_from_query
 from tco.domain.owned import OwnedTcoInputs, owned_usd_per_gpu_hour
 
 DOCUMENT = json.loads(
@@ -107,7 +107,7 @@ def _demand_cases() -> list[tuple[str, float]]:
 @pytest.mark.parametrize(("kind", "value"), _demand_cases())
 def test_get_quote_demand_group(kind: str, value: float) -> None:
     try:
-        _demand_query(kind, value)
+        demand_from_query(kind, value)
         accepted = True
     except ProblemException:
         accepted = False
@@ -122,7 +122,7 @@ def test_get_quote_demand_is_both_or_neither(present: tuple[str, ...]) -> None:
     values = {"demand_kind": "requests_per_s", "demand_value": 3.0}
     assert not _valid(_group("/v1/quotes", "demand"), {k: values[k] for k in present})
     with pytest.raises(ProblemException):
-        _demand_query(values.get(present[0]) if present == ("demand_kind",) else None,
+        demand_from_query(values.get(present[0]) if present == ("demand_kind",) else None,
                       values["demand_value"] if present == ("demand_value",) else None)  # fmt: skip
 
 

@@ -38,8 +38,8 @@ from schemathesis.config import SchemathesisConfig
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import service_from_store
-from tco.service import Service
+from tco.app.live import service_from_store
+from tco.app.service import Service
 from tco.store import Role
 
 OPENAPI = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"

@@ -14,12 +14,12 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tco.service import shipped_service
+from tco.app.service import shipped_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, tco
-from tco.service import shipped_service
+from tco.app.service import shipped_service
 s = shipped_service()
 print(json.dumps({"tco": tco.__file__, "points": s.index.points.height,
                   "dataset_version": s.index.dataset_version, "tables": sorted(s.tables.names()),

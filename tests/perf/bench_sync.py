@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 import polars as pl
 
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
 from tco.domain.points import Point
 from tco.domain.quote import QuoteRequest
 from tco.ingest.shipped import load_shipped_points

@@ -15,7 +15,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import LiveService, service_from_store
+from tco.app.live import LiveService, service_from_store
 from tco.cli import main
 from tco.sync.client import ClientSettings
 from tco.sync.schedule import SyncScheduler, parse_duration

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import msgspec
 import pytest
 
+from tco.app.service import shipped_service
 from tco.cli import EXIT_BROKEN_PIPE, build_parser, main
 from tco.domain.compare import CompareResponse
 from tco.domain.quote import QuoteRequest, QuoteResponse
-from tco.service import shipped_service
 
 QUOTE_ARGS = [
     "quote",
@@ -217,3 +217,19 @@ def test_a_price_outside_the_money_bounds_is_refused(price: str, bound: str) -> 
     message = str(exit_info.value)
     assert message.startswith("tco quote: invalid arguments: Expected `float` ")
     assert bound in message and "price_overrides" in message
+
+
+def test_an_unknown_pricing_table_or_version_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+    # the shipped tables in memory answer a missing one like the store does
+    code, out, err = run(capsys, [*QUOTE_ARGS, "--pricing", "nope"])
+    assert (code, out) == (2, "")
+    assert err.strip() == "tco quote: pricing: no pricing table named 'nope'"
+    code, _, err = run(capsys, [*QUOTE_ARGS, "--pricing-version", "9"])
+    assert code == 2 and err.startswith("tco quote: pricing_version: pricing table ")
+    assert err.strip().endswith("has no version 9")
+
+
+def test_tables_names_an_unknown_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, ["tables", "nope"])
+    assert (code, out) == (2, "")
+    assert err.strip() == "tco tables: pricing: no pricing table named 'nope'"

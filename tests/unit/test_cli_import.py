@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
 from tco.cli import main
 from tco.store import open_store
 

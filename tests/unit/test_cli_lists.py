@@ -13,10 +13,10 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
+from tco.app.service import PointsQuery, shipped_service
 from tco.cli import main
 from tco.cli_lists import LIST_COMMANDS, add_list_commands
-from tco.service import PointsQuery, shipped_service
 
 GPU_HOUR = {
     "capex_usd_per_server": 310000, "gpus_per_server": 8, "lifetime_years": 4,

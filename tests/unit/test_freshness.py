@@ -12,10 +12,10 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.api.auth import AuthSettings
-from tco.app_state import service_from_store
+from tco.app.live import service_from_store
+from tco.app.service import Service, shipped_service
 from tco.domain.freshness import StalePolicy, price_date
 from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse
-from tco.service import Service, shipped_service
 
 KIMI = {"model": "kimi-k2.5", "isl": 8192, "osl": 1024}
 DEC_4 = dt.date(2026, 12, 4)

@@ -1,5 +1,5 @@
 """Sanity checks on ingested rows (tco.ingest.rows) and the error/warning policy
-(tco.app_state.warn_checks): each check catches what it is for, on real shipped rows where the
+(tco.app.live.warn_checks): each check catches what it is for, on real shipped rows where the
 data has the problem, and passes the rows that are fine."""
 
 import datetime as dt
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tco.app_state import warn_checks
+from tco.app.live import warn_checks
 from tco.domain.points import Point
 from tco.ingest import (
     DEFAULT_WARN_CHECKS,

@@ -263,7 +263,7 @@ def test_a_database_gone_mid_service_is_a_503_problem_then_recovers() -> None:
     from litestar.testing import TestClient
 
     from tco.api.app import create_app
-    from tco.app_state import service_from_store
+    from tco.app.live import service_from_store
 
     cluster = PostgresCluster()  # its own: this test stops and restarts the server
     try:
@@ -300,14 +300,3 @@ def test_cli_commands_on_an_unreachable_database_say_so_in_one_line(
         err = capsys.readouterr().err
         assert err.startswith(f"tco {argv[0]}: cannot connect to the PostgreSQL database")
         assert len(err.strip().splitlines()) == 1 and "s3cret" not in err
-
-
-def test_rate_limit_tokens_wake_no_watcher(postgres_url: str) -> None:
-    """A write request's token is not a change another replica caches: no notification."""
-    with open_store(postgres_url) as reader, open_store(postgres_url) as writer:
-        time.sleep(0.3)  # the stores' own start-up notifications are in
-        seen = reader.changes.version()
-        writer.write_limits.take("k", burst=5, refill_per_s=1.0)
-        assert reader.changes.wait(seen, timeout_s=0.5) == seen
-        writer.create_key("k", "editor")  # a real change is heard
-        assert reader.changes.wait(seen, timeout_s=2.0) != seen

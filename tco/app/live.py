@@ -19,6 +19,8 @@ from pathlib import Path
 import msgspec
 import polars as pl
 
+from tco.app.catalog import apply_catalog
+from tco.app.service import Service
 from tco.domain.catalog import Hardware
 from tco.domain.points import POINT_FIELDS, empty_points_frame
 from tco.ingest import (
@@ -31,10 +33,9 @@ from tco.ingest import (
     parse,
 )
 from tco.ingest.rows import file_error
-from tco.service import Service
 from tco.store import RunResult, Store, StoreError, SyncRecord, open_store
 
-log = logging.getLogger("tco.app_state")
+log = logging.getLogger("tco.app.live")
 
 # Two points equal in these fields are one measurement whatever file or spelling it came from
 # (the store's point_hash leaves out the same provenance fields).
@@ -81,6 +82,19 @@ def dataset_version_for(
     return f"ds-{digest.hexdigest()}"
 
 
+class SyncBrief(msgspec.Struct, kw_only=True, frozen=True):
+    status: str  # ok | partial | failed
+    finished_at: dt.datetime
+    rows_added: int
+
+
+class Health(msgspec.Struct, kw_only=True, frozen=True):
+    status: str
+    dataset_version: str
+    points: int
+    last_sync: SyncBrief | None = None  # the last sync from a public source (GET /v1/sync)
+
+
 class LiveService(Service):
     """A Service on ``base`` plus the store's runs.
 
@@ -101,6 +115,7 @@ class LiveService(Service):
         sanity_warn: frozenset[str] = DEFAULT_WARN_CHECKS,
     ) -> None:
         self.store = store
+        self.catalog_entries = store.catalog  # the catalog routes and every dataset load use it
         self.sanity_warn = sanity_warn  # the checks an ingest without ?strict= only warns on
         self._base = base
         self._base_version = base_version
@@ -122,6 +137,22 @@ class LiveService(Service):
         self.last_sync: SyncRecord | None = None
         self._read_sync_state()
 
+    def health(self) -> Health:
+        """Liveness: the dataset version served, its points, and the last sync."""
+        last = self.last_sync
+        return Health(
+            status="ok",
+            dataset_version=self.index.dataset_version,
+            points=self.index.points.height,
+            last_sync=None
+            if last is None
+            else SyncBrief(
+                status=last.status,
+                finished_at=last.finished_at,
+                rows_added=int(last.summary.get("rows_added", 0)),
+            ),
+        )
+
     def _read_sync_state(self) -> None:
         recent = self.store.last_syncs(1)
         self.last_sync = recent[0] if recent else None
@@ -136,14 +167,19 @@ class LiveService(Service):
     def base_version(self) -> str:
         return self._base_version
 
+    def hardware_keys(self) -> frozenset[str]:
+        """Every hardware key an offer may name: the shipped catalog's and those added to the
+        store's catalog, read from the store now (an accelerator added through another worker
+        counts at once, not after this one's next refresh)."""
+        added = self.catalog_entries.latest_entries("hardware")
+        return frozenset(self._base_catalog) | {e.key for e in added}
+
     def _load(self) -> tuple[pl.DataFrame, str, int]:
         """(points, dataset version, store generation), all describing one store state."""
-        from tco.catalog_live import apply_catalog
-
         while True:
             dataset = self.store.load_dataset()
             run_ids = [r.id for r in self.store.list_runs()]
-            self._catalog_token, self._added_hardware = apply_catalog(self.store)
+            self._catalog_token, self._added_hardware = apply_catalog(self.catalog_entries)
             # Generations only grow: unchanged means no write landed between the two reads.
             if self.store.dataset_generation() == dataset.generation:
                 break

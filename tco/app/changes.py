@@ -9,17 +9,20 @@ pricing table (or the one asked for) at its latest version, so a row moves only 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import msgspec
 import polars as pl
 
-from tco.app_state import CONTENT_FIELDS, LiveService, dataset_version_for
+from tco.app.live import CONTENT_FIELDS, LiveService, dataset_version_for
 from tco.domain.errors import InvalidRequest
 from tco.domain.index import FrontierIndex, Workload
 from tco.domain.pricing import PricingTable
 from tco.domain.quote import QuoteRequest, quote, recipe_label
-from tco.store import RunFrame
+from tco.store import RunFrame, SyncRecord
 
 DEFAULT_TARGETS: tuple[float, ...] = (20.0, 50.0, 100.0)
 MAX_VERSIONS = 100
@@ -194,6 +197,59 @@ def change_log(
         targets=list(targets),
         changes=changes,
         more=start + len(chosen) < len(runs),
+    )
+
+
+# A change log replays every version after since (an index build each): answers are kept per
+# store generation (which any ingest or delete bumps), table version and query.
+_ANSWERS = 32
+# Weak keys: a service (and its store) that goes away takes its answers with it.
+_answers: weakref.WeakKeyDictionary[
+    LiveService, OrderedDict[tuple[object, ...], ChangesResponse]
+] = weakref.WeakKeyDictionary()
+_answers_lock = threading.Lock()
+
+
+def cached_change_log(
+    live: LiveService, table: PricingTable, since: str, targets: list[float], limit: int
+) -> ChangesResponse:
+    """``change_log``, answered from the last answers while the store's data is unchanged."""
+    key = (live.store.dataset_generation(), table.name, table.version, since, tuple(targets), limit)
+    with _answers_lock:
+        answers = _answers.setdefault(live, OrderedDict())
+        if key in answers:
+            answers.move_to_end(key)
+            return answers[key]
+    answer = change_log(live, table, since, targets, limit)
+    with _answers_lock:
+        answers[key] = answer
+        while len(answers) > _ANSWERS:
+            answers.popitem(last=False)
+    return answer
+
+
+class SyncSchedule(msgspec.Struct, kw_only=True, frozen=True):
+    source: str
+    every_s: float
+
+
+class SyncState(msgspec.Struct, kw_only=True, frozen=True):
+    last: SyncRecord | None  # the newest finished sync, whatever its status
+    last_success_at: dt.datetime | None  # the newest that stored its data (ok or partial)
+    recent: list[SyncRecord]  # newest first, at most 10
+    schedule: SyncSchedule | None  # this server's own schedule (tco serve --sync), if any
+
+
+def sync_state(live: LiveService, recent: int = 10) -> SyncState:
+    """The last syncs from public sources, and this process's schedule (tco serve --sync)."""
+    syncs = live.store.last_syncs(recent)
+    return SyncState(
+        last=syncs[0] if syncs else None,
+        last_success_at=live.store.last_success_at(),
+        recent=syncs,
+        schedule=None
+        if live.sync_schedule is None
+        else SyncSchedule(source=live.sync_schedule[0], every_s=live.sync_schedule[1]),
     )
 
 

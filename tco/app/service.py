@@ -23,6 +23,7 @@ from tco.domain.compare import CompareRequest, CompareResponse, compare
 from tco.domain.errors import InvalidRequest, NotFound
 from tco.domain.freshness import STALE_BENCHMARK_DAYS, STALE_PRICE_DAYS, StalePolicy
 from tco.domain.frontier import Interpolation
+from tco.domain.history import HistoryResponse, history
 from tco.domain.index import FrontierIndex, Pooling
 from tco.domain.keys import MODEL_VARIANT_OF, variants_of
 from tco.domain.offer_filters import OfferFilters
@@ -38,10 +39,13 @@ from tco.domain.quote import (
 )
 from tco.domain.quote_summary import QuoteSummaryResponse, summarize
 from tco.shipped_pricing import load_api_prices
+from tco.store.base import NotFound as TableNotFound
 
 
 class TableSource(Protocol):
-    """Where pricing tables come from: the store, or the shipped files held in memory."""
+    """Where pricing tables come from: the store, or the shipped files held in memory. An
+    unknown name or version raises the store's NotFound (nothing else is caught: a store that
+    fails is a 500, not a missing table)."""
 
     def get_table(self, name: str, version: int | None = None) -> PricingTable: ...
 
@@ -55,7 +59,9 @@ class MemoryTables:
     def get_table(self, name: str, version: int | None = None) -> PricingTable:
         table = self._tables.get(name)
         if table is None or (version is not None and version != table.version):
-            raise KeyError(name)
+            raise TableNotFound(
+                f"no pricing table {name!r}" + (f" version {version}" if version else "")
+            )
         return table
 
     def names(self) -> list[str]:
@@ -231,7 +237,7 @@ class Service:
         table_name = name or self.default_table
         try:
             return self.tables.get_table(table_name, version)
-        except Exception as exc:  # the store's NotFound, MemoryTables' KeyError
+        except TableNotFound as exc:  # the store's, or MemoryTables' (the same exception)
             if version is not None:
                 raise NotFound(
                     "pricing_version", f"pricing table {table_name!r} has no version {version}"
@@ -374,6 +380,14 @@ class Service:
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
             offer_filters=answer.assumptions.offer_filters, excluded_offers=answer.assumptions.excluded_offers,
         )  # fmt: skip
+
+    def history(self, request: QuoteRequest, table: PricingTable) -> HistoryResponse:
+        """Per hardware, the cheapest $/M tokens at the request's one target as of each
+        benchmark date, priced with ``table`` throughout (the curve moves only with the
+        benchmarks). Price ages (max_price_age_days) count to the request's as_of, else this
+        service's today (which the answer caches' freshness_key holds)."""
+        self.check_keys(request)
+        return history(self.index, table, request, today=request.as_of or self.clock())
 
     def frontiers(
         self,
