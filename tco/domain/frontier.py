@@ -150,6 +150,29 @@ class Curves:
             else np.empty((0, self.x.size))
         )
 
+    def stacked_of(self, names: tuple[str, ...]) -> FloatArray:
+        """``stacked`` of some columns only, kept per set of names: a quote ranks on one or two
+        columns of six."""
+        if names == self.names:
+            return self.stacked
+        kept = self._subsets.get(names)
+        if kept is None:
+            kept = self._subsets[names] = np.stack([self.columns[n] for n in names])
+        return kept
+
+    def stacked_tangents_of(self, names: tuple[str, ...]) -> FloatArray:
+        if names == self.names:
+            return self.stacked_tangents
+        key = ("tangents", *names)
+        kept = self._subsets.get(key)
+        if kept is None:
+            kept = self._subsets[key] = np.stack([self.tangents(n) for n in names])
+        return kept
+
+    @cached_property
+    def _subsets(self) -> dict[tuple[str, ...], FloatArray]:
+        return {}
+
     def tangents(self, column: str) -> FloatArray:
         if column not in self._tangents:
             self._tangents[column] = steffen_tangents(
@@ -192,6 +215,20 @@ class Grid:
     lo: IntArray
     hi: IntArray
     weight: FloatArray
+    interpolation: Interpolation = "linear"
+
+    def at_cells(self, curves: Curves, tt: IntArray, cc: IntArray) -> dict[str, FloatArray]:
+        """Every column of ``curves`` at the (target, curve) cells ``tt``, ``cc``: the values a
+        grid of all columns holds there (NaN where unreachable or unpublished)."""
+        lo, hi, method = self.lo[tt, cc], self.hi[tt, cc], self.method[tt, cc]
+        unreachable = lo < 0
+        lo, hi = np.where(unreachable, 0, lo), np.where(unreachable, 0, hi)
+        x0, x1 = curves.x[lo], curves.x[hi]
+        value = _values(
+            curves, curves.names, self.interpolation, method, lo, hi, self.weight[tt, cc], x1 - x0
+        )
+        value = np.where(unreachable, np.nan, value)
+        return dict(zip(curves.names, value, strict=True))
 
     def row(self, i: int) -> Reading:
         return Reading(
@@ -225,10 +262,13 @@ def read_grid(
     *,
     extrapolate: bool = False,
     positive: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Grid:
     """Read every curve at every ``x = target``: each column's value there, never extrapolating
     unless asked (and then flagged). An extrapolation that drives column ``positive`` to zero or
     below is unreachable: a straight line past the last knot must not invent free throughput.
+    ``columns``: read only these (with ``positive``) everywhere; :meth:`Grid.at_cells` reads
+    every column at a few cells later, to the same values.
 
     All targets and all columns are read in one pass of (columns x targets x curves) arrays:
     numpy's per-call overhead, not arithmetic, dominates at the sizes of a quote, so the number of
@@ -264,22 +304,11 @@ def read_grid(
     x0, x1 = x[lo], x[hi]
     span = x1 - x0
     weight = np.divide(target - x0, span, out=np.zeros_like(x0), where=span != 0)
-    stacked = curves.stacked
-    y0, y1 = stacked.take(lo, axis=1), stacked.take(hi, axis=1)  # take: faster than [:, lo]
-    value = y0 + weight * (y1 - y0)
-    if interpolation == "monotone":
-        # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
-        m = curves.stacked_tangents
-        t = weight
-        h00 = (1 + 2 * t) * (1 - t) ** 2
-        h10 = t * (1 - t) ** 2
-        h01 = t * t * (3 - 2 * t)
-        h11 = t * t * (t - 1)
-        hermite = (
-            h00 * y0 + h10 * span * m.take(lo, axis=1) + h01 * y1 + h11 * span * m.take(hi, axis=1)
-        )
-        value = np.where(method == _INTERPOLATED, hermite, value)
     names = curves.names
+    if columns is not None:
+        wanted = {*columns, *([positive] if positive is not None else [])}
+        names = tuple(n for n in curves.names if n in wanted)
+    value = _values(curves, names, interpolation, method, lo, hi, weight, span)
     if positive is not None:
         impossible = (method == _EXTRAPOLATED) & ~(value[names.index(positive)] > 0)
         method[impossible] = _UNREACHABLE
@@ -295,4 +324,35 @@ def read_grid(
         lo,
         hi,
         weight,
+        interpolation,
     )
+
+
+def _values(
+    curves: Curves,
+    names: tuple[str, ...],
+    interpolation: Interpolation,
+    method: npt.NDArray[np.int8],
+    lo: IntArray,
+    hi: IntArray,
+    weight: FloatArray,
+    span: FloatArray,
+) -> FloatArray:
+    """Columns ``names`` between knots ``lo`` and ``hi`` at ``weight`` (any shape of cells):
+    one formula for the whole grid and for a few cells, so both give the same floats."""
+    stacked = curves.stacked_of(names)
+    y0, y1 = stacked.take(lo, axis=1), stacked.take(hi, axis=1)  # take: faster than [:, lo]
+    value: FloatArray = y0 + weight * (y1 - y0)
+    if interpolation == "monotone":
+        # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
+        m = curves.stacked_tangents_of(names)
+        t = weight
+        h00 = (1 + 2 * t) * (1 - t) ** 2
+        h10 = t * (1 - t) ** 2
+        h01 = t * t * (3 - 2 * t)
+        h11 = t * t * (t - 1)
+        hermite = (
+            h00 * y0 + h10 * span * m.take(lo, axis=1) + h01 * y1 + h11 * span * m.take(hi, axis=1)
+        )
+        value = np.where(method == _INTERPOLATED, hermite, value)
+    return value

@@ -48,7 +48,7 @@ from tco.domain.quote_model import (
 from tco.domain.quote_offers import PricedOffers, effective_offers
 from tco.domain.quote_options import Procurement
 from tco.domain.quote_parts import recipe_info, recipe_label
-from tco.domain.quote_rank import quote_targets
+from tco.domain.quote_rank import quote_targets, ranked_columns
 
 __all__ = [
     "SECONDS_PER_HOUR",
@@ -154,6 +154,7 @@ def quote(
         request.interpolation,
         extrapolate=request.extrapolate,
         positive="tput_per_gpu",
+        columns=ranked_columns(request),
     )
     policy = stale_policy or StalePolicy()
     targets, stale, used_newest = with_evidence(

@@ -14,7 +14,7 @@ from tco.domain.buildbuy import ApiPrice
 from tco.domain.capacity import CapacityUnavailable, capacity, demand_requests_per_s
 from tco.domain.catalog import Hardware
 from tco.domain.caveats import inconsistent_rows, option_caveats
-from tco.domain.frontier import Grid, Method
+from tco.domain.frontier import Curves, Grid, Method
 from tco.domain.pricing import Offer
 from tco.domain.procurement import compare_with_api
 from tco.domain.quote_model import (
@@ -47,6 +47,7 @@ def listed_options(
     parts: QuoteParts,
     priced: PricedOffers,
     grid: Grid,
+    curves: Curves,
     cells: list[tuple[int, int]],
     specs: list[Spec],
     request: QuoteRequest,
@@ -55,11 +56,12 @@ def listed_options(
     """The listed options. Each distinct (target, curve) gets one operating point, shared by
     the options that use it; its values are fetched from the grid in one gather."""
     tt, cc = np.array(cells, dtype=np.int64).reshape(-1, 2).T
-    # One gather of every column at the answer's (target, curve) cells; NaN (unpublished) -> None.
-    read = grid.stacked[:, tt, cc]
+    # Every column at the answer's (target, curve) cells (the ranking read one or two columns
+    # at every cell); NaN (unpublished) -> None.
+    read = np.stack(list(grid.at_cells(curves, tt, cc).values()))
     published = read.astype(object)
     published[~np.isfinite(read)] = None
-    column = dict(zip(grid.values, published.tolist(), strict=True))
+    column = dict(zip(curves.names, published.tolist(), strict=True))
     lo, hi = grid.lo[tt, cc], grid.hi[tt, cc]
     knots_of, targets = parts.with_knots(np.concatenate((lo, hi))).knots, grid.targets
     ops = [

@@ -28,6 +28,18 @@ _UNREACHABLE = int(Method.UNREACHABLE)  # a plain int: numpy compares it faster 
 _EXCLUDED_LISTED = 50
 
 
+def ranked_columns(request: QuoteRequest) -> list[str]:
+    """The columns ranking reads at every (target, curve) cell: the cost basis, TTFT for its
+    filter, output throughput and concurrency for a demand. The listed options read the rest
+    at their few cells (``Grid.at_cells``)."""
+    columns = [BASIS_COLUMN[request.token_basis]]
+    if request.max_ttft_s is not None:
+        columns.append("ttft_s")
+    if request.demand is not None:
+        columns += ["output_tput_per_gpu_all", "conc"]
+    return columns
+
+
 def quote_targets(
     wl: WorkloadIndex,
     priced: PricedOffers,
@@ -83,7 +95,7 @@ def quote_targets(
     cells, specs, layout = _listed(
         parts, priced, request, best_cost, top, n_top, top_basis, heads, for_demand
     )
-    built = listed_options(parts, priced, grid, cells, specs, request, proc)
+    built = listed_options(parts, priced, grid, wl.curves, cells, specs, request, proc)
     listed_arrays = [parts.by_reach[row][:_UNREACHABLE_LISTED] for row in unreachable_by_reach]
     parts.with_curves(np.concatenate(listed_arrays))
     listed = [a.tolist() for a in listed_arrays]
