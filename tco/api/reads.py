@@ -37,7 +37,8 @@ from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.frontier import Interpolation
 from tco.domain.index import Pooling
 from tco.domain.pricing import OFFER_KINDS, PricingTable
-from tco.domain.quote import QuoteRequest, QuoteResponse, TokenBasis
+from tco.domain.quote import QuoteRequest, TokenBasis
+from tco.domain.quote_full import FullQuoteResponse, wire
 from tco.domain.quote_summary import QuoteSummaryResponse, QuoteView
 from tco.service import Catalog, CurvesResponse, FrontiersResponse, PointsPage, PointsQuery, Service
 from tco.tabular import compare_rows, quote_rows
@@ -234,12 +235,12 @@ def _demand_group() -> QueryGroup:
 )
 def post_quote(
     request: Request[Any, Any, Any], data: JSONBody[QuoteRequest], service: ServiceDep
-) -> Response[QuoteResponse | QuoteSummaryResponse]:
+) -> Response[FullQuoteResponse | QuoteSummaryResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
     hardware, unreachable and excluded recipes, and every assumption echoed (view=summary: per
     target the cheapest option only, with unreachable and excluded counts)."""
     answer = service.answer(data)
-    return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
+    return cached(request, wire(answer), lambda: quote_rows(answer), cache_control="no-store")
 
 
 @get(
@@ -311,7 +312,7 @@ def get_quote(
     min_commitment_months: CommitmentParam = None,
     max_commitment_months: CommitmentParam = None,
     view: FromQuery[QuoteView] = QUOTE_DEFAULTS["view"],
-) -> Response[QuoteResponse | QuoteSummaryResponse]:
+) -> Response[FullQuoteResponse | QuoteSummaryResponse]:
     table = service.table(pricing, pricing_version)
     csv = wants_csv(request)
     # The widget's repeated GETs are served from the encoded bytes (see answer_key).
@@ -334,7 +335,7 @@ def get_quote(
             max_ttft_s, top, demand_kind, demand_value, api_price, offer,
         )  # fmt: skip
         answer = service.answer(msgspec.structs.replace(req, view=view), table=table)
-        return represent(request, answer, lambda: quote_rows(answer), csv=csv)
+        return represent(request, wire(answer), lambda: quote_rows(answer), csv=csv)
 
     return respond(
         request, _QUOTE_REPRESENTATIONS.get_or_make(key, make), cache_control=QUOTE_CACHE_CONTROL
