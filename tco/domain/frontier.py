@@ -110,20 +110,13 @@ class Curves:
     lengths: IntArray
     x: FloatArray  # the axis read at (interactivity for frontiers), ascending within a curve
     columns: Mapping[str, FloatArray]
-    _key: IntArray = field(repr=False)
-    _ranks: FloatArray = field(repr=False)
     _tangents: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
         cls, starts: IntArray, lengths: IntArray, x: FloatArray, columns: Mapping[str, FloatArray]
     ) -> Curves:
-        # Exact integer search keys: (curve id, rank of interactivity among all knots). Floats
-        # would lose the ordering once curve ids are large, integers never do.
-        ranks = np.unique(x)
-        curve_of_knot = np.repeat(np.arange(starts.size, dtype=np.int64), lengths)
-        key = curve_of_knot * (ranks.size + 1) + np.searchsorted(ranks, x)
-        return cls(starts, lengths, x, dict(columns), key, ranks)
+        return cls(starts, lengths, x, dict(columns))
 
     @property
     def count(self) -> int:
@@ -182,14 +175,28 @@ class Curves:
 
     def first_at_or_above(self, targets: FloatArray) -> IntArray:
         """Per target and curve (shape targets x curves), the index of the first knot with
-        x >= target (one past the curve's end when there is none)."""
-        rank = np.searchsorted(self._ranks, targets, side="left")
-        keys = self._curve_key_base[None, :] + rank[:, None]
-        return np.searchsorted(self._key, keys, side="left")
+        x >= target (one past the curve's end when there is none).
+
+        Counted rather than searched: with the targets sorted, a knot's number of targets at or
+        below its x says which targets it lies below; a histogram of that number per curve,
+        summed up, is per (curve, target) the count of knots below the target, i.e. the
+        offset of the first knot at or above it (x ascends within a curve). One pass over the
+        knots, where a search per (target, curve) cost twice as much at 12,500 curves."""
+        order = np.argsort(targets, kind="stable")
+        ordered = targets[order]
+        n = ordered.size
+        at_or_below = np.searchsorted(ordered, self.x, side="right")
+        hist = np.bincount(
+            self._curve_of_knot * (n + 1) + at_or_below, minlength=self.count * (n + 1)
+        ).reshape(self.count, n + 1)
+        below = np.cumsum(hist, axis=1)[:, :n]  # knots with x < ordered[j], per curve
+        first = np.empty((n, self.count), dtype=np.int64)
+        first[order] = (self.starts[:, None] + below).T
+        return first
 
     @cached_property
-    def _curve_key_base(self) -> IntArray:
-        return np.arange(self.count, dtype=np.int64) * (self._ranks.size + 1)
+    def _curve_of_knot(self) -> IntArray:
+        return np.repeat(np.arange(self.count, dtype=np.int64), self.lengths)
 
 
 @dataclass(frozen=True)
