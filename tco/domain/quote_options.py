@@ -97,8 +97,13 @@ def listed_options(
     infos = parts.with_curves(cc).infos  # cells hold every listed curve
     offer_infos = {o: priced.info(o) for o in {s[2] for s in specs}}  # one struct per offer
     options = []
+    # An option listed twice (top list and its hardware's cheapest) has the same caveats.
+    caveats: dict[tuple[int, int], list[str]] = {}
     for cell, c, o, cost, cheapest, rank in specs:
         op = ops[cell]
+        said = caveats.get((cell, o))
+        if said is None:
+            said = caveats[(cell, o)] = option_caveats(offer_infos[o], op.knots)
         price = priced.price[o]
         output_tput = op.output_tput_per_gpu
         recipe = infos[c]
@@ -115,7 +120,7 @@ def listed_options(
                 else usd_per_1k_requests(price, output_tput, osl, utilization),
                 ratio_to_cheapest=cost / cheapest,
                 break_even_usd_per_gpu_hour=price * cheapest / cost,
-                caveats=option_caveats(offer_infos[o], op.knots),
+                caveats=said,
             )
         )
     if request.demand is not None or proc.api_price is not None:
