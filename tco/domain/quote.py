@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -19,8 +20,8 @@ from tco.domain.buildbuy import ApiPrice
 from tco.domain.catalog import Hardware
 from tco.domain.errors import InvalidRequest
 from tco.domain.freshness import Freshness, StalePolicy, with_evidence
-from tco.domain.frontier import read_grid
-from tco.domain.index import FrontierIndex
+from tco.domain.frontier import Grid, read_grid
+from tco.domain.index import FrontierIndex, WorkloadIndex
 from tco.domain.offer_filters import OfferFilters, filter_offers, offer_filters_of
 from tco.domain.pricing import PricingTable
 from tco.domain.procurement import resolve_api_price
@@ -105,6 +106,58 @@ def _filter_mask(groups: pl.DataFrame, f: QuoteFilters) -> np.ndarray:
     return groups.with_columns(expr.alias("_mask"))["_mask"].to_numpy().astype(bool)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What a quote reads before ranking: the workload's index, the offers it prices with, the
+    recipe filter mask and every curve read at every target."""
+
+    wl: WorkloadIndex
+    judged_at: dt.date  # the date ages are judged at (evidence, price age filters)
+    priced: PricedOffers
+    offer_filters: OfferFilters | None
+    excluded_offers: dict[str, int]
+    mask: np.ndarray
+    grid: Grid
+
+
+def prepared(
+    index: FrontierIndex, table: PricingTable, request: QuoteRequest, today: dt.date | None
+) -> Prepared:
+    """The request checked against the data (model and workload, override hardware) and read."""
+    wl = index.workload(request.model, request.isl, request.osl, request.as_of, request.pooling)
+    if wl is None:
+        raise InvalidRequest("model", _no_workload_reason(index, request))
+    if request.price_overrides:
+        known_hw = set(wl.hardware_names) | {o.hardware for o in table.offers}
+        for hw in request.price_overrides:
+            if hw not in known_hw:
+                raise InvalidRequest(
+                    "price_overrides",
+                    f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})",
+                )
+    judged_at = today or request.as_of or wl.latest_date  # price ages count to it too
+    offer_filters = offer_filters_of(request)
+    offers, excluded_offers = filter_offers(
+        effective_offers(table, request.price_overrides), offer_filters, judged_at
+    )
+    mask = (
+        _filter_mask(wl.groups, request)
+        if _has_filters(request)
+        else np.ones(wl.curves.count, dtype=bool)
+    )
+    grid = read_grid(
+        wl.curves,
+        request.targets,
+        request.interpolation,
+        extrapolate=request.extrapolate,
+        positive="tput_per_gpu",
+        columns=ranked_columns(request),
+    )
+    return Prepared(
+        wl, judged_at, PricedOffers(offers, wl), offer_filters, excluded_offers, mask, grid
+    )
+
+
 def quote(
     index: FrontierIndex,
     table: PricingTable,
@@ -120,45 +173,18 @@ def quote(
     ``api_price`` given by id. Evidence ages are counted to ``today`` (default: the request's
     as_of, else the newest benchmark date of the workload, so an answer never depends on the
     wall clock unless the caller passes it)."""
-    wl = index.workload(request.model, request.isl, request.osl, request.as_of, request.pooling)
-    if wl is None:
-        raise InvalidRequest("model", _no_workload_reason(index, request))
     api_price, cache_hit_share = (
         resolve_api_price(request.api_price, request.model, api_prices or {})
         if request.api_price is not None
         else (None, 0.0)
     )
     proc = Procurement(catalog or {}, api_price, cache_hit_share)
-    if request.price_overrides:
-        known_hw = set(wl.hardware_names) | {o.hardware for o in table.offers}
-        for hw in request.price_overrides:
-            if hw not in known_hw:
-                raise InvalidRequest(
-                    "price_overrides",
-                    f"unknown hardware {hw!r} (known: {', '.join(sorted(known_hw))})",
-                )
-    judged_at = today or request.as_of or wl.latest_date  # price ages count to it too
-    offer_filters = offer_filters_of(request)
-    offers, excluded_offers = filter_offers(
-        effective_offers(table, request.price_overrides), offer_filters, judged_at
-    )
-    priced = PricedOffers(offers, wl)
-    mask = (
-        _filter_mask(wl.groups, request)
-        if _has_filters(request)
-        else np.ones(wl.curves.count, dtype=bool)
-    )
-    grid = read_grid(
-        wl.curves,
-        request.targets,
-        request.interpolation,
-        extrapolate=request.extrapolate,
-        positive="tput_per_gpu",
-        columns=ranked_columns(request),
-    )
+    read = prepared(index, table, request, today)
+    wl, judged_at, grid = read.wl, read.judged_at, read.grid
+    offer_filters, excluded_offers = read.offer_filters, read.excluded_offers
     policy = stale_policy or StalePolicy()
     targets, stale, used_newest = with_evidence(
-        quote_targets(wl, priced, mask, request, grid, proc), wl, judged_at, policy
+        quote_targets(wl, read.priced, read.mask, request, grid, proc), wl, judged_at, policy
     )
     return QuoteResponse(
         assumptions=Assumptions(

@@ -38,7 +38,7 @@ class Procurement:
     cache_hit_share: float
 
 
-_METHOD_LABELS = cast("list[MethodLabel]", [m.label for m in Method])  # by Method value
+METHOD_LABELS = cast("list[MethodLabel]", [m.label for m in Method])  # by Method value
 _ON_KNOT = (Method.MEASURED, Method.CLAMPED_LOW)  # the operating point is a measured knot
 Spec = tuple[int, int, int, float, float, int]  # cell, curve, offer, cost, cheapest cost, rank
 
@@ -66,7 +66,7 @@ def listed_options(
     knots_of, targets = parts.with_knots(np.concatenate((lo, hi))).knots, grid.targets
     ops = [
         OperatingPoint(
-            method=_METHOD_LABELS[method],
+            method=METHOD_LABELS[method],
             interpolation=request.interpolation,
             interactivity=knots[0].interactivity if method in _ON_KNOT else targets[t],
             tput_per_gpu=tput,

@@ -5,6 +5,7 @@ array operations; Python then only assembles the few options each answer lists."
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,19 +41,23 @@ def ranked_columns(request: QuoteRequest) -> list[str]:
     return columns
 
 
-def quote_targets(
-    wl: WorkloadIndex,
-    priced: PricedOffers,
-    mask: np.ndarray,
-    request: QuoteRequest,
-    grid: Grid,
-    proc: Procurement,
-) -> list[TargetQuote]:
-    """Every target at once: eligibility, costs, the top recipes, the cheapest recipe per
-    hardware and the unreachable ones are (targets x curves) array operations; Python then only
-    assembles the few options each answer lists."""
-    parts = QuoteParts.of(wl)
-    n_targets, n_curves = grid.method.shape
+@dataclass(frozen=True)
+class Costs:
+    """Per (target, curve): the cost basis read there, what makes a cell eligible, and the cost
+    at the curve's cheapest offer (inf where not eligible)."""
+
+    basis: FloatArray
+    reachable: np.ndarray
+    has_price: np.ndarray  # per curve
+    has_basis: np.ndarray
+    eligible: np.ndarray
+    ttft_ok: np.ndarray | None
+    best_cost: FloatArray
+
+
+def ranked_costs(
+    priced: PricedOffers, mask: np.ndarray, request: QuoteRequest, grid: Grid
+) -> Costs:
     basis = grid.values[BASIS_COLUMN[request.token_basis]]
     reachable = grid.method != _UNREACHABLE
     has_price = priced.offer_count > 0
@@ -70,6 +75,30 @@ def quote_targets(
         ttft_ok = grid.values["ttft_s"] <= request.max_ttft_s  # NaN (unpublished) fails: said below
         eligible &= ttft_ok
     best_cost = np.where(eligible, cost, np.inf)
+    return Costs(basis, reachable, has_price, has_basis, eligible, ttft_ok, best_cost)
+
+
+def quote_targets(
+    wl: WorkloadIndex,
+    priced: PricedOffers,
+    mask: np.ndarray,
+    request: QuoteRequest,
+    grid: Grid,
+    proc: Procurement,
+) -> list[TargetQuote]:
+    """Every target at once: eligibility, costs, the top recipes, the cheapest recipe per
+    hardware and the unreachable ones are (targets x curves) array operations; Python then only
+    assembles the few options each answer lists."""
+    parts = QuoteParts.of(wl)
+    n_targets, n_curves = grid.method.shape
+    costs = ranked_costs(priced, mask, request, grid)
+    basis, reachable, has_price = costs.basis, costs.reachable, costs.has_price
+    has_basis, eligible, ttft_ok, best_cost = (
+        costs.has_basis,
+        costs.eligible,
+        costs.ttft_ok,
+        costs.best_cost,
+    )
 
     # The top-k (recipe, offer) pairs all come from the top-k recipes by their cheapest offer.
     k = min(request.top, n_curves)
@@ -77,7 +106,7 @@ def quote_targets(
     n_top = np.minimum(eligible.sum(axis=1), k).tolist()
     top_basis = np.take_along_axis(basis, top, axis=1).tolist()
 
-    heads = _cheapest_per_hardware(parts, best_cost)
+    heads = hardware_heads(parts, best_cost)
 
     for_demand: list[int | None] = [None] * n_targets
     if request.demand is not None:
@@ -117,9 +146,7 @@ def quote_targets(
     return answers
 
 
-def _cheapest_per_hardware(
-    parts: QuoteParts, best_cost: FloatArray
-) -> list[list[tuple[float, int]]]:
+def hardware_heads(parts: QuoteParts, best_cost: FloatArray) -> list[list[tuple[float, int]]]:
     """Per target, the cheapest eligible recipe of each hardware as (cost, curve), cheapest
     first (ties in hardware order): per hardware group, the first curve at the group's minimum
     cost (the lowest curve index on a tie)."""
