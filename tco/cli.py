@@ -19,6 +19,7 @@ from tco.cli_parser import DEMAND_KINDS, build_parser, port_number
 from tco.domain.compare import CompareRequest, CompareResponse, SeriesSelector
 from tco.domain.errors import DomainError
 from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse, TargetQuote
+from tco.domain.quote_full import wire
 from tco.domain.quote_summary import QuoteSummaryResponse
 from tco.store.base import StoreError
 from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
@@ -56,7 +57,7 @@ def _emit_machine_format(answer: object, rows: Callable[[], list[Row]], fmt: str
 
 
 def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None:
-    if _emit_machine_format(answer, lambda: quote_rows(answer), fmt):
+    if _emit_machine_format(wire(answer), lambda: quote_rows(answer), fmt):
         return
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "

@@ -108,7 +108,8 @@ PARAMETERS: dict[str, str] = {
     ),
     "view": (
         "full: every listed alternative, the cheapest per hardware, unreachable and excluded "
-        "recipes; summary: per target only the cheapest option (with its operating point, "
+        "recipes, each recipe, offer, knot and evidence entry once in tables the options refer "
+        "to by index; summary: per target only the cheapest option (with its operating point, "
         "offer, evidence and caveats) and the counts of unreachable and excluded recipes, a few "
         "KB for spreadsheets and chat tools."
     ),

@@ -53,7 +53,8 @@ from tco.app.service import (
 from tco.domain.compare import CompareRequest, CompareResponse
 from tco.domain.offer_filters import OFFER_FILTER_FIELDS
 from tco.domain.pricing import PricingTable
-from tco.domain.quote import QuoteRequest, QuoteResponse
+from tco.domain.quote import QuoteRequest
+from tco.domain.quote_full import FullQuoteResponse, wire
 from tco.domain.quote_summary import QuoteSummaryResponse
 from tco.tabular import compare_rows, quote_rows
 
@@ -104,12 +105,12 @@ _CURVES_QUERY = quote_request_dependency(
 )
 def post_quote(
     request: Request[Any, Any, Any], data: JSONBody[QuoteRequest], service: ServiceDep
-) -> Response[QuoteResponse | QuoteSummaryResponse]:
+) -> Response[FullQuoteResponse | QuoteSummaryResponse]:
     """The main job: per target the cheapest option, ranked alternatives, the cheapest per
     hardware, unreachable and excluded recipes, and every assumption echoed (view=summary: per
     target the cheapest option only, with unreachable and excluded counts)."""
     answer = service.answer(data)
-    return cached(request, answer, lambda: quote_rows(answer), cache_control="no-store")
+    return cached(request, wire(answer), lambda: quote_rows(answer), cache_control="no-store")
 
 
 @get(
@@ -125,7 +126,7 @@ def post_quote(
 )
 def get_quote(
     request: Request[Any, Any, Any], service: ServiceDep, quote_request: QuoteRequestDep
-) -> Response[QuoteResponse | QuoteSummaryResponse]:
+) -> Response[FullQuoteResponse | QuoteSummaryResponse]:
     table = service.table(quote_request.pricing, quote_request.pricing_version)
     csv = wants_csv(request)
     # The widget's repeated GETs are served from the encoded bytes (see answer_key).
@@ -133,7 +134,7 @@ def get_quote(
 
     def make() -> Representation:
         answer = service.answer(quote_request, table=table)
-        return represent(request, answer, lambda: quote_rows(answer), csv=csv)
+        return represent(request, wire(answer), lambda: quote_rows(answer), csv=csv)
 
     return respond(
         request, _QUOTE_REPRESENTATIONS.get_or_make(key, make), cache_control=QUOTE_CACHE_CONTROL

@@ -37,6 +37,7 @@ from tco.domain.quote import (
     quote,
     recipe_label,
 )
+from tco.domain.quote_curves import cheapest_per_hardware
 from tco.domain.quote_summary import QuoteSummaryResponse, summarize
 from tco.shipped_pricing import load_api_prices
 from tco.store.base import NotFound as TableNotFound
@@ -355,30 +356,31 @@ class Service:
         lo, hi = float(x.min()), float(x.max())
         grid = np.geomspace(lo, hi, steps)
         request = msgspec.structs.replace(base, targets=[float(t) for t in grid], top=1)
-        answer = quote(self.index, table, request, today=base.as_of or self.clock())
+        # The quote's cheapest_per_hardware at each grid point, without listing full options.
+        answer = cheapest_per_hardware(self.index, table, request, today=base.as_of or self.clock())
         by_hw: dict[str, list[CurvePoint]] = {}
-        for tq in answer.targets:
-            for opt in tq.cheapest_per_hardware:
-                by_hw.setdefault(opt.hardware, []).append(
+        for target, points in zip(answer.targets, answer.points, strict=True):
+            for p in points:
+                by_hw.setdefault(p.hardware, []).append(
                     CurvePoint(
-                        interactivity=tq.target_interactivity,
-                        usd_per_million_tokens=opt.usd_per_million_tokens,
-                        tput_per_gpu=opt.operating_point.tput_per_gpu,
-                        method=opt.operating_point.method,
-                        recipe_id=opt.recipe.recipe_id,
-                        recipe_label=opt.recipe.label,
-                        offer_provider=opt.offer.provider,
-                        usd_per_gpu_hour=opt.offer.usd_per_gpu_hour,
+                        interactivity=target,
+                        usd_per_million_tokens=p.usd_per_million_tokens,
+                        tput_per_gpu=p.tput_per_gpu,
+                        method=p.method,
+                        recipe_id=p.recipe_id,
+                        recipe_label=p.recipe_label,
+                        offer_provider=p.offer_provider,
+                        usd_per_gpu_hour=p.usd_per_gpu_hour,
                     )
                 )
         return CurvesResponse(
             model=base.model, isl=base.isl, osl=base.osl,
             dataset_version=self.index.dataset_version,
-            benchmark_as_of=answer.assumptions.benchmark_as_of,  # of the points the curves used
+            benchmark_as_of=answer.benchmark_as_of,  # of the points the curves used
             pricing_table=table.name, pricing_version=table.version,
             token_basis=base.token_basis, utilization=base.utilization, interpolation=base.interpolation,
             curves=[HardwareCurve(hardware=hw, points=pts) for hw, pts in sorted(by_hw.items())],
-            offer_filters=answer.assumptions.offer_filters, excluded_offers=answer.assumptions.excluded_offers,
+            offer_filters=answer.offer_filters, excluded_offers=answer.excluded_offers,
         )  # fmt: skip
 
     def history(self, request: QuoteRequest, table: PricingTable) -> HistoryResponse:

@@ -178,6 +178,7 @@ def with_evidence(
         made.clear()
     stale = 0
     newest: dt.date | None = None
+    by_pair: dict[tuple[int, int], tuple[Evidence, list[dt.date]]] = {}
 
     def fill(option: QuoteOption | None) -> QuoteOption | None:
         nonlocal stale, newest
@@ -186,20 +187,38 @@ def with_evidence(
         hit = done.get(id(option))
         if hit is not None:
             return hit
-        knots = option.operating_point.knots
-        measured = [knots[0].date] if len(knots) == 1 else sorted({k.date for k in knots})
-        key = (option.recipe.recipe_id, tuple(measured), option.offer.source_date, today, policy)
-        found = made.get(key)
-        if found is None:
-            found = made[key] = evidence(
-                measured=measured,
-                recipe_id=option.recipe.recipe_id,
-                recipe_latest=option.recipe.latest_date,
-                source_date=option.offer.source_date,
-                wl=wl,
-                today=today,
-                policy=policy,
+        # The same operating point and offer (an option also listed as its hardware's
+        # cheapest) have the same evidence: looked up once.
+        pair = (id(option.operating_point), id(option.offer))
+        seen = by_pair.get(pair)
+        if seen is not None:
+            found, measured = seen
+        else:
+            knots = option.operating_point.knots
+            measured = [knots[0].date] if len(knots) == 1 else sorted({k.date for k in knots})
+            key = (
+                option.recipe.recipe_id,
+                tuple(measured),
+                option.offer.source_date,
+                today,
+                policy,
             )
+            memo = made.get(key)
+            found = (
+                memo
+                if memo is not None
+                else evidence(
+                    measured=measured,
+                    recipe_id=option.recipe.recipe_id,
+                    recipe_latest=option.recipe.latest_date,
+                    source_date=option.offer.source_date,
+                    wl=wl,
+                    today=today,
+                    policy=policy,
+                )
+            )
+            made[key] = found
+        by_pair[pair] = (found, measured)
         stale += found.stale
         if measured and (newest is None or measured[-1] > newest):
             newest = measured[-1]

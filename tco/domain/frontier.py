@@ -110,20 +110,13 @@ class Curves:
     lengths: IntArray
     x: FloatArray  # the axis read at (interactivity for frontiers), ascending within a curve
     columns: Mapping[str, FloatArray]
-    _key: IntArray = field(repr=False)
-    _ranks: FloatArray = field(repr=False)
     _tangents: dict[str, FloatArray] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
         cls, starts: IntArray, lengths: IntArray, x: FloatArray, columns: Mapping[str, FloatArray]
     ) -> Curves:
-        # Exact integer search keys: (curve id, rank of interactivity among all knots). Floats
-        # would lose the ordering once curve ids are large, integers never do.
-        ranks = np.unique(x)
-        curve_of_knot = np.repeat(np.arange(starts.size, dtype=np.int64), lengths)
-        key = curve_of_knot * (ranks.size + 1) + np.searchsorted(ranks, x)
-        return cls(starts, lengths, x, dict(columns), key, ranks)
+        return cls(starts, lengths, x, dict(columns))
 
     @property
     def count(self) -> int:
@@ -150,6 +143,29 @@ class Curves:
             else np.empty((0, self.x.size))
         )
 
+    def stacked_of(self, names: tuple[str, ...]) -> FloatArray:
+        """``stacked`` of some columns only, kept per set of names: a quote ranks on one or two
+        columns of six."""
+        if names == self.names:
+            return self.stacked
+        kept = self._subsets.get(names)
+        if kept is None:
+            kept = self._subsets[names] = np.stack([self.columns[n] for n in names])
+        return kept
+
+    def stacked_tangents_of(self, names: tuple[str, ...]) -> FloatArray:
+        if names == self.names:
+            return self.stacked_tangents
+        key = ("tangents", *names)
+        kept = self._subsets.get(key)
+        if kept is None:
+            kept = self._subsets[key] = np.stack([self.tangents(n) for n in names])
+        return kept
+
+    @cached_property
+    def _subsets(self) -> dict[tuple[str, ...], FloatArray]:
+        return {}
+
     def tangents(self, column: str) -> FloatArray:
         if column not in self._tangents:
             self._tangents[column] = steffen_tangents(
@@ -159,14 +175,28 @@ class Curves:
 
     def first_at_or_above(self, targets: FloatArray) -> IntArray:
         """Per target and curve (shape targets x curves), the index of the first knot with
-        x >= target (one past the curve's end when there is none)."""
-        rank = np.searchsorted(self._ranks, targets, side="left")
-        keys = self._curve_key_base[None, :] + rank[:, None]
-        return np.searchsorted(self._key, keys, side="left")
+        x >= target (one past the curve's end when there is none).
+
+        Counted rather than searched: with the targets sorted, a knot's number of targets at or
+        below its x says which targets it lies below; a histogram of that number per curve,
+        summed up, is per (curve, target) the count of knots below the target, i.e. the
+        offset of the first knot at or above it (x ascends within a curve). One pass over the
+        knots, where a search per (target, curve) cost twice as much at 12,500 curves."""
+        order = np.argsort(targets, kind="stable")
+        ordered = targets[order]
+        n = ordered.size
+        at_or_below = np.searchsorted(ordered, self.x, side="right")
+        hist = np.bincount(
+            self._curve_of_knot * (n + 1) + at_or_below, minlength=self.count * (n + 1)
+        ).reshape(self.count, n + 1)
+        below = np.cumsum(hist, axis=1)[:, :n]  # knots with x < ordered[j], per curve
+        first = np.empty((n, self.count), dtype=np.int64)
+        first[order] = (self.starts[:, None] + below).T
+        return first
 
     @cached_property
-    def _curve_key_base(self) -> IntArray:
-        return np.arange(self.count, dtype=np.int64) * (self._ranks.size + 1)
+    def _curve_of_knot(self) -> IntArray:
+        return np.repeat(np.arange(self.count, dtype=np.int64), self.lengths)
 
 
 @dataclass(frozen=True)
@@ -192,6 +222,20 @@ class Grid:
     lo: IntArray
     hi: IntArray
     weight: FloatArray
+    interpolation: Interpolation = "linear"
+
+    def at_cells(self, curves: Curves, tt: IntArray, cc: IntArray) -> dict[str, FloatArray]:
+        """Every column of ``curves`` at the (target, curve) cells ``tt``, ``cc``: the values a
+        grid of all columns holds there (NaN where unreachable or unpublished)."""
+        lo, hi, method = self.lo[tt, cc], self.hi[tt, cc], self.method[tt, cc]
+        unreachable = lo < 0
+        lo, hi = np.where(unreachable, 0, lo), np.where(unreachable, 0, hi)
+        x0, x1 = curves.x[lo], curves.x[hi]
+        value = _values(
+            curves, curves.names, self.interpolation, method, lo, hi, self.weight[tt, cc], x1 - x0
+        )
+        value = np.where(unreachable, np.nan, value)
+        return dict(zip(curves.names, value, strict=True))
 
     def row(self, i: int) -> Reading:
         return Reading(
@@ -225,10 +269,13 @@ def read_grid(
     *,
     extrapolate: bool = False,
     positive: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Grid:
     """Read every curve at every ``x = target``: each column's value there, never extrapolating
     unless asked (and then flagged). An extrapolation that drives column ``positive`` to zero or
     below is unreachable: a straight line past the last knot must not invent free throughput.
+    ``columns``: read only these (with ``positive``) everywhere; :meth:`Grid.at_cells` reads
+    every column at a few cells later, to the same values.
 
     All targets and all columns are read in one pass of (columns x targets x curves) arrays:
     numpy's per-call overhead, not arithmetic, dominates at the sizes of a quote, so the number of
@@ -264,22 +311,11 @@ def read_grid(
     x0, x1 = x[lo], x[hi]
     span = x1 - x0
     weight = np.divide(target - x0, span, out=np.zeros_like(x0), where=span != 0)
-    stacked = curves.stacked
-    y0, y1 = stacked.take(lo, axis=1), stacked.take(hi, axis=1)  # take: faster than [:, lo]
-    value = y0 + weight * (y1 - y0)
-    if interpolation == "monotone":
-        # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
-        m = curves.stacked_tangents
-        t = weight
-        h00 = (1 + 2 * t) * (1 - t) ** 2
-        h10 = t * (1 - t) ** 2
-        h01 = t * t * (3 - 2 * t)
-        h11 = t * t * (t - 1)
-        hermite = (
-            h00 * y0 + h10 * span * m.take(lo, axis=1) + h01 * y1 + h11 * span * m.take(hi, axis=1)
-        )
-        value = np.where(method == _INTERPOLATED, hermite, value)
     names = curves.names
+    if columns is not None:
+        wanted = {*columns, *([positive] if positive is not None else [])}
+        names = tuple(n for n in curves.names if n in wanted)
+    value = _values(curves, names, interpolation, method, lo, hi, weight, span)
     if positive is not None:
         impossible = (method == _EXTRAPOLATED) & ~(value[names.index(positive)] > 0)
         method[impossible] = _UNREACHABLE
@@ -295,4 +331,35 @@ def read_grid(
         lo,
         hi,
         weight,
+        interpolation,
     )
+
+
+def _values(
+    curves: Curves,
+    names: tuple[str, ...],
+    interpolation: Interpolation,
+    method: npt.NDArray[np.int8],
+    lo: IntArray,
+    hi: IntArray,
+    weight: FloatArray,
+    span: FloatArray,
+) -> FloatArray:
+    """Columns ``names`` between knots ``lo`` and ``hi`` at ``weight`` (any shape of cells):
+    one formula for the whole grid and for a few cells, so both give the same floats."""
+    stacked = curves.stacked_of(names)
+    y0, y1 = stacked.take(lo, axis=1), stacked.take(hi, axis=1)  # take: faster than [:, lo]
+    value: FloatArray = y0 + weight * (y1 - y0)
+    if interpolation == "monotone":
+        # Cubic Hermite inside an interval; extrapolation stays linear (no invented curvature).
+        m = curves.stacked_tangents_of(names)
+        t = weight
+        h00 = (1 + 2 * t) * (1 - t) ** 2
+        h10 = t * (1 - t) ** 2
+        h01 = t * t * (3 - 2 * t)
+        h11 = t * t * (t - 1)
+        hermite = (
+            h00 * y0 + h10 * span * m.take(lo, axis=1) + h01 * y1 + h11 * span * m.take(hi, axis=1)
+        )
+        value = np.where(method == _INTERPOLATED, hermite, value)
+    return value

@@ -2,8 +2,9 @@
 that option already carries (operating point and knots, offer with source, date and status,
 evidence, caveats), plus the assumptions and how many recipes were unreachable or excluded.
 
-A few KB instead of ~100 KB, for spreadsheets and chat tools. Each cheapest option is the very
-struct of the full answer, so it encodes to the same bytes.
+A few KB instead of ~65 KB, for spreadsheets and chat tools. Each cheapest option is the
+engine's own struct, self-contained: the full answer as sent (tco.domain.quote_full) refers to
+its recipe, offer, knots and evidence by index, and expands to the same values.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 // The three quote views: throughput frontiers, $/M tokens against interactivity, and the
 // cheapest option per target with its ranked alternatives.
-import { h } from "/widget.js";
+import { expandQuote, h } from "/widget.js";
 import { getJson } from "./api.js";
 import { chart, colourOf, dashOf } from "./chart.js";
 import { list, quoteParams, workloadParts } from "./state.js";
@@ -99,7 +99,7 @@ export async function costView(state) {
 export async function cheapestView(state) {
   const params = { ...quoteParams(state), targets: state.targets || "20,50,100", top: "5", pooling: state.pooling };
   if (state.demand_kind && state.demand_value) Object.assign(params, { demand_kind: state.demand_kind, demand_value: state.demand_value });
-  const answer = await getJson("/v1/quotes", params);
+  const answer = expandQuote(await getJson("/v1/quotes", params));
   const a = answer.assumptions;
   const rows = answer.targets.flatMap((t) => t.options.map((o) => ({
     target_tok_s_user: t.target_interactivity, rank: o.rank, hardware: o.hardware, recipe: o.recipe.label,

@@ -127,6 +127,39 @@ const safeHref = (url) => (/^https:\/\//.test(url) ? url : null);
 // widget on the page.
 const curvesCache = new Map();
 
+// The full quote (view=full) names each recipe, offer, measured point and evidence entry once
+// and refers to them by index (tco/domain/quote_full.py). This rebuilds the nested shape, each
+// option self-contained, with cheapest = options[0] and cheapest_per_hardware as options: what
+// the widget draws and what its tco:quote event carries. A summary passes through.
+function expandQuote(body) {
+  if (body?.view !== "full" || !Array.isArray(body.recipes)) return body;
+  const { recipes, offers, knots, evidence, unreachable_recipes: unreachable } = body;
+  const interpolation = body.assumptions.interpolation;
+  const option = (o, rank = o.rank) => {
+    const { knots: at, method, ...point } = o.operating_point;
+    return {
+      ...o, rank, recipe: recipes[o.recipe], offer: offers[o.offer],
+      operating_point: { method, interpolation, ...point, knots: at.map((k) => knots[k]) },
+      evidence: o.evidence == null ? null : evidence[o.evidence],
+    };
+  };
+  const targets = body.targets.map((t) => {
+    const listed = t.options.filter((o) => o.rank > 0);
+    return {
+      target_interactivity: t.target_interactivity,
+      cheapest: listed.length ? option(listed[0]) : null,
+      options: listed.map((o) => option(o)),
+      cheapest_per_hardware: t.cheapest_per_hardware.map((i) => option(t.options[i], 0)),
+      unreachable: t.unreachable.map((i) => unreachable[i]),
+      unreachable_total: t.unreachable_total,
+      excluded: t.excluded,
+      excluded_total: t.excluded_total,
+      cheapest_for_demand: t.cheapest_for_demand == null ? null : option(t.options[t.cheapest_for_demand], 0),
+    };
+  });
+  return { view: "full", assumptions: body.assumptions, targets };
+}
+
 async function getJson(url, signal) {
   let response;
   try {
@@ -238,8 +271,9 @@ class TcoCostWidget extends HTMLElement {
     if (this.#curves && this.#curves.url !== curvesUrl) this.#curves = null;
     this.#loadCurves(curvesUrl, abort.signal);
     try {
-      const { body, answeredAt } = await getJson(quoteUrl, abort.signal);
+      const { body: compact, answeredAt } = await getJson(quoteUrl, abort.signal);
       if (abort.signal.aborted) return;
+      const body = expandQuote(compact);
       const tq = body.targets[0];
       const quote = { request: { ...params, ...demand, target, api_base: base }, response: body, target: tq, cheapest: tq.cheapest };
       this.#quote = quote;
@@ -523,4 +557,4 @@ function logTicks(lo, hi, mantissas = [1, 2, 5]) {
 
 if (!customElements.get("tco-cost-widget")) customElements.define("tco-cost-widget", TcoCostWidget);
 // The explorer (tco/explorer) draws its charts with the same helpers and colours.
-export { TcoCostWidget, h, s, logTicks, HW_COLOURS, SPARE_COLOURS };
+export { TcoCostWidget, expandQuote, h, s, logTicks, HW_COLOURS, SPARE_COLOURS };

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
 from tests.api.problems import problem
 
 VLLM = (
@@ -59,7 +60,7 @@ def test_new_model_and_accelerator_added_through_the_api_and_quoted(
             "demand": {"kind": "output_tokens_per_s", "value": 5000}}  # fmt: skip
     response = client.post("/v1/quotes", json=body)
     assert response.status_code == 200, response.text
-    best = response.json()["targets"][0]["cheapest"]
+    best = expanded(response.json())["targets"][0]["cheapest"]
     assert best["hardware"] == "acme-x1" and best["offer"]["usd_per_gpu_hour"] == 2.5
     capacity = best["capacity"]
     assert capacity["gpus"] % 8 == 0

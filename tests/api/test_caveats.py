@@ -8,13 +8,14 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
 from tco.ingest.shipped import load_shipped_point_list
 
 
 def quote(client: TestClient[Any], **params: Any) -> Any:
     response = client.get("/v1/quotes", params=params)
     assert response.status_code == 200, response.text
-    return response.json()
+    return expanded(response.json())
 
 
 def test_placeholder_prices_say_so_next_to_the_price(client: TestClient[Any]) -> None:

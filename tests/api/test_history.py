@@ -15,6 +15,7 @@ from litestar.testing import TestClient
 
 from tco.api.app import create_app
 from tco.app.live import LiveService, service_from_store
+from tco.domain.quote_full import expanded
 from tco.store import Role
 
 Client = TestClient[Any]
@@ -55,7 +56,7 @@ def client() -> Iterator[Client]:
 def h200_at_50(client: Client, as_of: str) -> dict[str, Any]:
     answer = client.get("/v1/quotes", params={**WORKLOAD, "targets": "50", "as_of": as_of})
     assert answer.status_code == 200, answer.text
-    body = answer.json()
+    body = expanded(answer.json())
     (option,) = body["targets"][0]["cheapest_per_hardware"]
     return {"benchmark_as_of": body["assumptions"]["benchmark_as_of"]} | option
 
@@ -70,7 +71,7 @@ def test_quotes_as_of_each_date_use_that_dates_run(client: Client) -> None:
         usd = option["offer"]["usd_per_gpu_hour"] * 1e6 / (3600 * tput)
         assert option["usd_per_million_tokens"] == pytest.approx(usd, rel=1e-12)
     assert february["usd_per_million_tokens"] == pytest.approx(january["usd_per_million_tokens"] / 1.5)  # fmt: skip
-    latest = client.get("/v1/quotes", params={**WORKLOAD, "targets": "50"}).json()
+    latest = expanded(client.get("/v1/quotes", params={**WORKLOAD, "targets": "50"}).json())
     assert latest["targets"][0]["cheapest"]["operating_point"]["tput_per_gpu"] == 1500.0
     before = client.get("/v1/quotes", params={**WORKLOAD, "targets": "50", "as_of": "2026-01-09"})
     assert before.status_code == 422

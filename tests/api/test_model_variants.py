@@ -8,20 +8,22 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
+
 
 def test_a_variant_is_named_but_never_merged(client: TestClient[Any]) -> None:
-    base = client.get(
+    base = expanded(client.get(
         "/v1/quotes", params={"model": "kimi-k2.5", "isl": 8192, "osl": 1024, "targets": "30",
                               "top": 100}
-    ).json()  # fmt: skip
+    ).json())  # fmt: skip
     assert base["assumptions"]["model_variants"] == ["kimi-k2.5-or-k2.6"]
     for option in base["targets"][0]["options"]:
         for knot in option["operating_point"]["knots"]:
             assert "K2.6" not in knot["source"]
-    variant = client.get(
+    variant = expanded(client.get(
         "/v1/quotes",
         params={"model": "kimi-k2.5-or-k2.6", "isl": 8192, "osl": 1024, "targets": "30"},
-    ).json()
+    ).json())  # fmt: skip
     assert variant["targets"][0]["options"], "the variant's own points are quoted by its key"
     assert variant["assumptions"]["model_variants"] == []
     models = {m["key"]: m for m in client.get("/v1/catalog").json()["models"]}

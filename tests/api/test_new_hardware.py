@@ -8,13 +8,15 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
+
 APP = "SemiAnalysisAI/InferenceX-app"
 
 
 def get(client: TestClient[Any], path: str, **params: Any) -> Any:
     response = client.get(path, params=params)
     assert response.status_code == 200, response.text
-    return response.json()
+    return expanded(response.json())
 
 
 def test_tpu_v7_is_quoted_per_chip_with_its_source(client: TestClient[Any]) -> None:
@@ -22,7 +24,7 @@ def test_tpu_v7_is_quoted_per_chip_with_its_source(client: TestClient[Any]) -> N
             "hardware": ["tpuv7"], "demand": {"kind": "output_tokens_per_s", "value": 10000}}  # fmt: skip
     response = client.post("/v1/quotes", json=body)
     assert response.status_code == 200, response.text
-    best = response.json()["targets"][0]["cheapest"]
+    best = expanded(response.json())["targets"][0]["cheapest"]
     assert best["hardware"] == "tpuv7"
     # one accelerator = one chip: 4 chips per replica although TP is 8 TensorCore devices
     assert best["recipe"]["gpus_per_replica"] == 4
@@ -50,7 +52,7 @@ def test_gaudi3_glm47_is_quoted_at_a_given_price_and_says_what_is_unknown(
             "demand": {"kind": "output_tokens_per_s", "value": 500}}  # fmt: skip
     response = client.post("/v1/quotes", json=body)
     assert response.status_code == 200, response.text
-    answer = response.json()
+    answer = expanded(response.json())
     assert answer["assumptions"]["price_overrides"] == {"gaudi3": 2.0}
     best = answer["targets"][0]["cheapest"]
     assert best["hardware"] == "gaudi3" and best["recipe"]["gpus_per_replica"] == 8

@@ -13,6 +13,7 @@ import msgspec
 import pytest
 
 from tco.domain.owned import owned_usd_per_gpu_hour
+from tco.domain.quote_full import expanded
 from tco.shipped_pricing import load_owned_example, load_shipped_tables
 from tests.api.pricing_support import (
     AWS_H100,
@@ -413,7 +414,7 @@ def test_a_quote_pinned_to_an_old_version_returns_the_old_answer(api_with_benchm
     def cheapest(**extra: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         response = api.client.post("/v1/quotes", json={**request, **extra})
         assert response.status_code == 200, response.text
-        answer = response.json()
+        answer = expanded(response.json())
         return answer["assumptions"], answer["targets"][0]["options"][0]
 
     assumptions, before = cheapest()
@@ -445,5 +446,5 @@ def test_a_quote_pinned_to_an_old_version_returns_the_old_answer(api_with_benchm
         "pricing_version": 1,
         "top": 1,
     }
-    via_get = api.client.get("/v1/quotes", params=query).json()
+    via_get = expanded(api.client.get("/v1/quotes", params=query).json())
     assert via_get["targets"][0]["options"][0] == before

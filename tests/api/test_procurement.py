@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tco.cli import main as cli_main
+from tco.domain.quote_full import expanded
 from tco.shipped_pricing import load_api_prices
 
 HGX_H100 = {
@@ -199,7 +200,7 @@ def test_owned_table_quote_over_http(client: TestClient[Any]) -> None:
         "/v1/quotes", json={**QUOTE, "targets": [20], "pricing": "owned-example-hgx-h100"}
     )
     assert response.status_code == 200, response.text
-    best = response.json()["targets"][0]["cheapest"]
+    best = expanded(response.json())["targets"][0]["cheapest"]
     assert best["hardware"] == "h100"
     assert best["offer"]["owned_tco"]["total_usd_per_gpu_hour"] == pytest.approx(
         1.6257734, abs=1e-7
@@ -237,7 +238,7 @@ def test_worked_example_cli_and_api_identical(
     assert response.status_code == 200, response.text
     assert cli_bytes == response.content + b"\n"
 
-    answer = msgspec.json.decode(response.content)
+    answer = expanded(msgspec.json.decode(response.content))
     target = answer["targets"][0]
     got = [
         (o["hardware"], o["capacity"]["gpus"], o["capacity"]["nodes"], o["capacity"]["racks"],

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
 from tco.store import Store
 
 QUERY = {"model": "dsr1", "isl": 8192, "osl": 1024, "targets": "50", "pricing": "cloud-public-2026"}
@@ -19,7 +20,7 @@ def test_price_edit_changes_the_cached_get_answer(
 ) -> None:
     first = client.get("/v1/quotes", params=QUERY)
     assert first.status_code == 200
-    best = first.json()["targets"][0]["cheapest"]
+    best = expanded(first.json())["targets"][0]["cheapest"]
     hardware, price = best["hardware"], best["offer"]["usd_per_gpu_hour"]
     assert client.get("/v1/quotes", params=QUERY).content == first.content  # served again
 
@@ -37,7 +38,7 @@ def test_price_edit_changes_the_cached_get_answer(
 
     after = client.get("/v1/quotes", params=QUERY)
     assert after.json()["assumptions"]["pricing_version"] == table.version + 1
-    new_best = after.json()["targets"][0]["cheapest"]
+    new_best = expanded(after.json())["targets"][0]["cheapest"]
     assert new_best["offer"]["usd_per_gpu_hour"] == price / 2
     assert new_best["usd_per_million_tokens"] * 2 == best["usd_per_million_tokens"]
     assert after.headers["etag"] != first.headers["etag"]

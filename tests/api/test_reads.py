@@ -23,6 +23,7 @@ from litestar.testing import TestClient
 from tco.api.app import MAX_BODY_BYTES
 from tco.cli import main as cli_main
 from tco.domain.pricing import DEFAULT_PRICING_TABLE
+from tco.domain.quote_full import expanded
 from tests.api.problems import problem
 
 Client = TestClient[Any]
@@ -44,7 +45,7 @@ def test_get_and_post_quote_give_the_same_answer(client: Client) -> None:
     )
     assert got.status_code == posted.status_code == 200
     assert got.content == posted.content
-    body = got.json()
+    body = expanded(got.json())
     assert body["assumptions"]["pricing_table"] == DEFAULT_PRICING_TABLE
     assert [t["target_interactivity"] for t in body["targets"]] == [20.0, 50.0]
     for target in body["targets"]:
@@ -70,9 +71,9 @@ def test_post_quote_body_equals_the_cli_json(client: Client, capsysbinary: Any) 
 def test_mi355x_quote_reads_the_measured_frontier(client: Client) -> None:
     """TP=4 on Mar 26 measured 76.2 tok/s/user at 650 tok/s/GPU (seed_article.md): a 76.2
     target lands on that knot, measured, for the MI355X TP=4 vLLM recipe."""
-    body = client.get(
+    body = expanded(client.get(
         "/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=76.2&hardware=mi355x&top=100"
-    ).json()
+    ).json())  # fmt: skip
     tp4 = [
         o
         for o in body["targets"][0]["options"]
@@ -267,7 +268,7 @@ def test_get_quote_takes_a_demand_and_an_api_price_as_post_does(client: Client) 
     })  # fmt: skip
     assert got.status_code == posted.status_code == 200, got.text
     assert got.content == posted.content
-    body = got.json()
+    body = expanded(got.json())
     assert body["assumptions"]["demand"] == {"kind": "output_tokens_per_day", "value": 2e9}
     assert body["assumptions"]["api_price"]["id"] == "dsr1/deepinfra"
     best = body["targets"][0]["cheapest"]
@@ -428,7 +429,8 @@ def test_offer_filters_on_get_and_post_quotes_are_byte_identical_and_counted(
         "max_price_age_days": 180, "exclude_placeholder_prices": False,
         "min_commitment_months": None, "max_commitment_months": None,
     }  # fmt: skip
-    listed = [o for t in got.json()["targets"] for o in t["options"] + t["cheapest_per_hardware"]]
+    nested = expanded(got.json())
+    listed = [o for t in nested["targets"] for o in t["options"] + t["cheapest_per_hardware"]]
     assert listed
     for option in listed:
         offer = option["offer"]
@@ -440,7 +442,9 @@ def test_offer_filters_on_get_and_post_quotes_are_byte_identical_and_counted(
     )
     assert unfiltered.json()["assumptions"]["excluded_offers"] == {}
     kinds = {
-        o["offer"]["kind"] for t in unfiltered.json()["targets"] for o in t["cheapest_per_hardware"]
+        o["offer"]["kind"]
+        for t in expanded(unfiltered.json())["targets"]
+        for o in t["cheapest_per_hardware"]
     }
     assert kinds - {"on_demand", "reserved_1y"}  # the filter changed what is ranked
 
@@ -463,7 +467,7 @@ def test_offer_filter_values_are_checked_by_the_schema(client: Client) -> None:
     nobody = client.get(base + "&providers=nobody&pricing=cloud-public-2026")
     assert nobody.status_code == 200
     assert nobody.json()["assumptions"]["excluded_offers"] == {"provider": 65}
-    assert nobody.json()["targets"][0]["cheapest"] is None
+    assert nobody.json()["targets"][0]["options"] == []  # nothing priced: no cheapest
 
 
 def test_curves_and_history_take_the_offer_filters(client: Client, service: Any) -> None:
@@ -497,16 +501,21 @@ def test_curves_and_history_take_the_offer_filters(client: Client, service: Any)
 def test_summary_view_is_small_and_its_cheapest_options_are_the_full_answers(
     client: Client,
 ) -> None:
-    """dsr1 8192/1024 at 20, 50, 100: under 8 KB; each cheapest option byte for byte the one of
-    the full answer; unreachable and excluded as counts."""
+    """dsr1 8192/1024 at 20, 50, 100: under 8 KB; each cheapest option the one of the full
+    answer (there its recipe, offer, knots and evidence are references: expanded, the same
+    values); unreachable and excluded as counts. The full answer itself lists each recipe,
+    offer, knot and evidence entry once: 64.7 KB when written, 109.7 KB nested."""
     body = {**DSR1, "targets": [20, 50, 100]}
     full = client.post("/v1/quotes", json=body)
     summary = client.post("/v1/quotes", json={**body, "view": "summary"})
     got = client.get("/v1/quotes?model=dsr1&isl=8192&osl=1024&targets=20,50,100&view=summary")
     assert full.status_code == summary.status_code == got.status_code == 200
     assert got.content == summary.content
-    assert len(summary.content) < 8 * 1024 < len(full.content)
-    compact, whole = msgspec.json.decode(summary.content), msgspec.json.decode(full.content)
+    assert len(summary.content) < 8 * 1024 < len(full.content) < 68_000
+    compact, whole = (
+        msgspec.json.decode(summary.content),
+        expanded(msgspec.json.decode(full.content)),
+    )
     assert compact["view"] == "summary" and whole["view"] == "full"
     assert compact["assumptions"] == whole["assumptions"]
     assert set(compact["targets"][0]) == {
@@ -516,13 +525,13 @@ def test_summary_view_is_small_and_its_cheapest_options_are_the_full_answers(
         "excluded_total",
     }
     for small, big in zip(compact["targets"], whole["targets"], strict=True):
-        assert msgspec.json.encode(small["cheapest"]) == msgspec.json.encode(big["cheapest"])
+        assert small["cheapest"] == big["cheapest"]
         assert small["cheapest"] is not None
         assert small["unreachable_total"] == big["unreachable_total"]
         assert small["excluded_total"] == big["excluded_total"]
-    # Raw bytes: the cheapest option's encoding appears verbatim in both answers.
-    first = msgspec.json.encode(whole["targets"][2]["cheapest"])
-    assert first in summary.content and first in full.content
+    # Raw bytes: the cheapest option's recipe is encoded once in the full answer.
+    recipe = msgspec.json.encode(whole["targets"][2]["cheapest"]["recipe"])
+    assert recipe in summary.content and full.content.count(recipe) == 1
     # 20, 50, 100 tok/s/user: 10, 38, 83 of the measured recipes cannot reach them.
     assert [t["unreachable_total"] for t in compact["targets"]] == [10, 38, 83]
 

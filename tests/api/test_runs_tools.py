@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from tco.domain.quote_full import expanded
 from tests.api.problems import problem
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tools"
@@ -35,7 +36,7 @@ def test_vllm_file_with_recipe_is_stored_and_quoted(
     quote = client.get(
         "/v1/quotes", params={"model": "gpt-oss-120b", "isl": 1024, "osl": 1024, "targets": "60"}
     ).json()
-    best = quote["targets"][0]["cheapest"]
+    best = expanded(quote)["targets"][0]["cheapest"]
     assert best["hardware"] == "h200" and best["recipe"]["framework"] == "vllm"
 
 

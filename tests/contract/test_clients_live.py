@@ -27,6 +27,7 @@ import pytest
 from tco.app.live import service_from_store
 from tco.app.service import Service
 from tco.domain.quote import QuoteRequest
+from tco.domain.quote_full import compact
 from tests.contract.clients import make_clients
 
 pytestmark = pytest.mark.slow
@@ -112,35 +113,40 @@ def client(tco_client: ModuleType, base_url: str) -> Iterator[Any]:
 
 def test_get_quote_matches_the_in_process_service(client: Any, service: Service) -> None:
     from tco_client.api.quotes import get_quote
-    from tco_client.models import QuoteResponse
+    from tco_client.models import FullQuoteResponse
 
     response = get_quote.sync_detailed(
         client=client, model="dsr1", isl=8192, osl=1024, targets="50"
     )
     assert response.status_code == 200
     quote = response.parsed
-    assert isinstance(quote, QuoteResponse)
+    assert isinstance(quote, FullQuoteResponse)
     expected = service.quote(
         QuoteRequest(model="dsr1", isl=8192, osl=1024, targets=[50.0])
     ).targets[0]
     assert expected.cheapest is not None
-    cheapest = quote.targets[0].cheapest
+    # options[0] is the cheapest; its recipe and offer are references into the answer's tables
+    cheapest = quote.targets[0].options[0]
+    recipe, offer = quote.recipes[cheapest.recipe], quote.offers[cheapest.offer]
     assert cheapest.hardware == expected.cheapest.hardware
-    assert cheapest.recipe.label == expected.cheapest.recipe.label
-    assert cheapest.offer.provider == expected.cheapest.offer.provider
+    assert recipe.label == expected.cheapest.recipe.label
+    assert offer.provider == expected.cheapest.offer.provider
     assert cheapest.usd_per_million_tokens == expected.cheapest.usd_per_million_tokens
     # The price follows from the answer's own numbers (total tokens, utilization 1).
     op = cheapest.operating_point
     assert cheapest.usd_per_million_tokens == pytest.approx(
-        cheapest.offer.usd_per_gpu_hour * 1e6 / (3600 * op.tput_per_gpu), rel=1e-12
+        offer.usd_per_gpu_hour * 1e6 / (3600 * op.tput_per_gpu), rel=1e-12
     )
     assert op.interactivity >= 50
-    assert [o.rank for o in quote.targets[0].options] == list(
-        range(1, len(quote.targets[0].options) + 1)
-    )
-    # The whole body is the in-process answer's one JSON encoding.
+    top = [o.rank for o in quote.targets[0].options if o.rank > 0]
+    assert top == list(range(1, len(expected.options) + 1))
+    by_hardware = [
+        quote.targets[0].options[i].hardware for i in quote.targets[0].cheapest_per_hardware
+    ]
+    assert by_hardware == [o.hardware for o in expected.cheapest_per_hardware]
+    # The whole body is the in-process answer's one JSON encoding, in the sent form.
     assert response.content == msgspec.json.encode(
-        service.quote(QuoteRequest(model="dsr1", isl=8192, osl=1024, targets=[50.0]))
+        compact(service.quote(QuoteRequest(model="dsr1", isl=8192, osl=1024, targets=[50.0])))
     )
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "tools" / "ts"
 TSC = TS_DIR / "node_modules" / ".bin" / "tsc"
 EXAMPLE = TS_DIR / "example.ts"
-READ = "quote.targets[0].cheapest?.usd_per_million_tokens"
+READ = "quote.targets[0].options.find((o) => o.rank === 1)?.usd_per_million_tokens"
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,14 @@ def test_the_typed_example_compiles(schema: Path) -> None:
 @pytest.mark.parametrize(
     ("broken_read", "error"),
     [
-        ("quote.targets[0].cheapest?.usd_per_milion_tokens", "error TS2551"),  # misspelled
-        ("quote.targets[0].cheapest.usd_per_million_tokens", "error TS2531"),  # possibly null
+        (
+            "quote.targets[0].options.find((o) => o.rank === 1)?.usd_per_milion_tokens",
+            "error TS2551",
+        ),  # misspelled
+        (
+            "quote.targets[0].options.find((o) => o.rank === 1).usd_per_million_tokens",
+            "error TS2532",
+        ),  # possibly undefined
     ],
 )
 def test_a_wrong_read_does_not_compile(

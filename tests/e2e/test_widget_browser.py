@@ -11,6 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
+from tco.domain.quote_full import expanded
 from tests.e2e.harness import OUTPUT, REPO, HostServer, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +24,12 @@ WIDGET_STATE = """([selector, state]) => {
 
 
 def api_quote(tco: str, target: float, **extra: str) -> dict[str, Any]:
+    """The answer in the nested shape (tco.domain.quote_full.expanded): what the widget draws
+    and what its tco:quote event carries, expanded in the browser by its own expandQuote."""
     response = httpx.get(
         f"{tco}/v1/quotes", params={**QUERY, "targets": str(target), **extra}, timeout=30
     )
-    return response.json()
+    return expanded(response.json())
 
 
 def host_page(tco: str, body: str, head: str = "") -> str:

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -144,7 +149,57 @@ def measure(points: pl.DataFrame, table: PricingTable, model: str, isl: int, osl
     return Measured(build_s, first_ms, min(rounds), max(rounds))
 
 
+# Measures one case in a fresh process of the code at PYTHONPATH (before/after runs): the names it
+# uses exist in this module since the generator was fixed, so an older checkout runs it too.
+_CASE = """
+import json, sys
+import polars as pl
+from tests.perf.bench_engine import measure, synthetic_points
+from tco.ingest.shipped import load_shipped_points
+from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_shipped_tables
+n, shape = int(sys.argv[1]), sys.argv[2]
+table = next(t for t in load_shipped_tables() if t.name == DEFAULT_PRICING_TABLE)
+if shape == "shipped":
+    m = measure(load_shipped_points(), table, "dsr1", 8192, 1024)
+else:
+    m = measure(synthetic_points(n, max(3, n // 2_000) if shape == "spread" else 1), table, "model-0", 1024, 1024)
+print(json.dumps(m._asdict()))
+"""
+
+
+def _measured_in(checkout: str, n: int, shape: str) -> Measured:
+    env = {**os.environ, "PYTHONPATH": checkout}
+    out = subprocess.run([sys.executable, "-c", _CASE, str(n), shape], env=env, cwd=checkout,
+                         check=True, capture_output=True, text=True, timeout=900).stdout  # fmt: skip
+    return Measured(**json.loads(out.splitlines()[-1]))
+
+
+def before_after(baseline: str) -> str:
+    """Each case measured in a fresh process of the baseline checkout, then of this one, case
+    after case in one run, so load from other processes falls on both alike."""
+    here = str(Path(__file__).resolve().parents[2])
+    load_before = os.getloadavg()[0]
+    cases = [(0, "shipped"), (80_000, "one workload"), (1_000_000, "one workload")]
+    lines = [
+        "| dataset | points | code | first quote (ms) | quote, 10 targets (ms) | slowest round (ms) |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for n, shape in cases:
+        for label, checkout in (("before", baseline), ("after", here)):
+            m = _measured_in(checkout, n, shape)
+            lines.append(f"| {shape} | {n or 693:,} | {label} | {m.first_ms:.2f} | {m.best_ms:.2f} | {m.slowest_ms:.2f} |")  # fmt: skip
+    head = (f"Before = {baseline}, after = this checkout, each case in a fresh process of each, "
+            f"alternating; 1-min load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after, "
+            f"{os.cpu_count()} cores.")  # fmt: skip
+    return "\n".join([head, "", *lines])
+
+
 def run() -> str:
+    """``TCO_BENCH_BASELINE=DIR``: the shipped, 1,000- and 12,500-recipe cases before (the code
+    in DIR) and after (this checkout), instead of the full table of this code."""
+    baseline = os.environ.get("TCO_BENCH_BASELINE")
+    if baseline:
+        return before_after(baseline)
     table = next(t for t in load_shipped_tables() if t.name == DEFAULT_PRICING_TABLE)
     shipped = load_shipped_points()
     rows = []

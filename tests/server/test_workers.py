@@ -25,7 +25,8 @@ def _quotes(url: str) -> list[tuple[int, float, str]]:
             r = client.get(QUOTE)
             assert r.status_code == 200, r.text
             body = r.json()
-            price = body["targets"][0]["cheapest"]["offer"]["usd_per_gpu_hour"]
+            cheapest = body["targets"][0]["options"][0]
+            price = body["offers"][cheapest["offer"]]["usd_per_gpu_hour"]
             # the generated request id starts with its process' random prefix
             answers.append(
                 (body["assumptions"]["pricing_version"], price, r.headers["x-request-id"][:16])

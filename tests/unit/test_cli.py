@@ -17,7 +17,8 @@ import pytest
 from tco.app.service import shipped_service
 from tco.cli import EXIT_BROKEN_PIPE, build_parser, main
 from tco.domain.compare import CompareResponse
-from tco.domain.quote import QuoteRequest, QuoteResponse
+from tco.domain.quote import QuoteRequest
+from tco.domain.quote_full import FullQuoteResponse, compact
 
 QUOTE_ARGS = [
     "quote",
@@ -52,10 +53,12 @@ def test_quote_json_is_the_service_answer(capsys: pytest.CaptureFixture[str]) ->
     expected = shipped_service().quote(
         QuoteRequest(model="kimi-k2.5", isl=8192, osl=1024, targets=[50.0, 100.0])
     )
-    assert out.encode() == msgspec.json.encode(expected) + b"\n"
-    answer = msgspec.json.decode(out.encode(), type=QuoteResponse)
-    best = answer.targets[0].cheapest
-    assert best is not None and best.hardware == "b200"
+    # the body the API sends: the full view with every repeat a reference
+    assert out.encode() == msgspec.json.encode(compact(expected)) + b"\n"
+    answer = msgspec.json.decode(out.encode(), type=FullQuoteResponse)
+    best = answer.targets[0].options[0]
+    assert best.rank == 1 and best.hardware == "b200"
+    assert answer.recipes[best.recipe].hardware == "b200"
     assert round(best.usd_per_million_tokens, 6) == 0.164854
 
 

@@ -19,13 +19,8 @@ from tco.domain.frontier import Method, read_at
 from tco.domain.index import FrontierIndex
 from tco.domain.points import Point, points_frame
 from tco.domain.pricing import Offer, PricingTable
-from tco.domain.quote import (
-    _FULL_SORT_CURVES,
-    QuoteRequest,
-    _cheapest_curves,
-    quote,
-    usd_per_million_tokens,
-)
+from tco.domain.quote import QuoteRequest, quote, usd_per_million_tokens
+from tco.domain.quote_rank import _FULL_SORT_CURVES, _cheapest_curves
 from tco.ingest.shipped import load_shipped_points
 from tco.shipped_pricing import DEFAULT_PRICING_TABLE, load_shipped_tables
 

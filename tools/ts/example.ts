@@ -24,5 +24,7 @@ export async function cheapestUsdPerMillionTokens(
     throw new Error(`${problem.status} ${problem.field ?? ""}: ${problem.detail}`);
   }
   const quote = (await response.json()) as Quote;
-  return quote.targets[0].cheapest?.usd_per_million_tokens;
+  // view=full (the default) lists the top options first: rank 1 is the cheapest.
+  if (quote.view !== "full") throw new Error(`asked for the full view, got ${quote.view}`);
+  return quote.targets[0].options.find((o) => o.rank === 1)?.usd_per_million_tokens;
 }
