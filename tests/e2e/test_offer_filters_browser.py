@@ -146,3 +146,17 @@ def test_explorer_filters_reach_every_cost_view_and_the_permalink(
     assert page.locator("#f-offer-kinds input[value=on_demand]").is_checked()
     assert not page.locator("#f-offer-kinds input[value=spot]").is_checked()
     assert page.evaluate("window.__violations") == []
+
+
+def test_embed_passes_the_offer_filters_to_its_widget(page: Page, server: Server) -> None:
+    answer = server.get("/v1/quotes", **WORKLOAD, targets="50", **FILTERS)
+    query = "&".join(f"{k}={v}" for k, v in {**WORKLOAD, "target": "50", **FILTERS}.items())
+    page.goto(f"{server.origin}/embed?{query}")
+    page.wait_for_function(WIDGET_READY.replace("#w", "tco-cost-widget"))
+    widget = page.locator("tco-cost-widget")
+    assert widget.get_attribute("offer-kinds") == FILTERS["offer_kinds"]
+    cheapest = answer["targets"][0]["cheapest"]
+    assert widget.locator(".hw").inner_text() == cheapest["hardware"].upper()
+    note = widget.locator(".excluded")
+    assert note.get_attribute("data-excluded-total") == str(excluded_total(answer))
+    assert page.evaluate("window.__violations") == []
