@@ -78,3 +78,28 @@ def test_cli_table_rounds_and_states_it(client: Client, capsys: Any) -> None:
     for option in answer["targets"][0]["options"]:
         assert f"${format_sig(option['usd_per_million_tokens']):>8}/M" in table
         assert f"{format_sig(option['operating_point']['tput_per_gpu'])} tok/s/GPU" in table
+
+
+@pytest.mark.parametrize(
+    ("path", "series", "points"),
+    [("/v1/curves", "curves", "points"), ("/v1/history", "hardware", "points")],
+)
+def test_curves_and_history_csv_round_like_quotes(
+    client: Client, path: str, series: str, points: str
+) -> None:
+    params = {"model": "dsr1", "isl": 8192, "osl": 1024, "pricing": "cloud-public-2026"}
+    if path == "/v1/history":
+        params["target"] = 50
+    full = client.get(path, params=params).json()
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(path, params=params, headers={"Accept": "text/csv"}).text
+    )))  # fmt: skip
+    values = [p for s in full[series] for p in s[points]]
+    assert len(rows) == len(values) > 3
+    for row, point in zip(rows, values, strict=True):
+        assert row["rounding"] == ROUNDING_NOTE
+        assert float(row["usd_per_million_tokens"]) == round_sig(point["usd_per_million_tokens"])
+        assert float(row["tput_tok_s_gpu"]) == round_sig(point["tput_per_gpu"])
+    assert any(
+        round_sig(p["usd_per_million_tokens"]) != p["usd_per_million_tokens"] for p in values
+    )
