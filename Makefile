@@ -10,10 +10,14 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.dev-stamp
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+# AIPerf for tests/tools (it runs against a local mock server in the suite): a venv of its own,
+# since its pins clash with the dev lock; rebuilt only when its lock changes (1.2 GB, no torch).
+TOOLS_AIPERF := .venv-tools/aiperf
+TOOLS_AIPERF_STAMP := $(TOOLS_AIPERF)/.lock-installed
 # Bytecode caching makes every pytest start fast; this environment turns it off by default.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install lint test unit bench serve openapi clients lock clean
+.PHONY: install tools lint test unit bench serve openapi clients lock clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -30,13 +34,23 @@ $(STAMP): $(DEV_LOCK) pyproject.toml | $(VENV)/bin/python
 
 install: $(STAMP)
 
+# The stamp is a copy of the lock: tests/tools/test_real_tools.py reuses a venv whose stamp
+# equals the lock, and builds it the same way when run without make.
+$(TOOLS_AIPERF_STAMP): requirements/tools-aiperf.lock
+	python3 -m venv --clear $(TOOLS_AIPERF)
+	$(TOOLS_AIPERF)/bin/python -m pip install -q --require-hashes -r requirements/tools-aiperf.lock
+	cp requirements/tools-aiperf.lock $@
+
+tools: $(TOOLS_AIPERF_STAMP)
+
 lint: install
 	$(BIN)/ruff check tco tests
 	$(BIN)/ruff format --check tco tests
 	$(BIN)/mypy
 
-# The whole suite: unit, API, contract (schemathesis), generated clients on a live socket, browser.
-test: lint
+# The whole suite: unit, API, contract (schemathesis), generated clients on a live socket, browser,
+# AIPerf run against a mock server (its venv installed first: the suite itself stays offline).
+test: lint tools
 	$(BIN)/pytest -n 2 --dist loadfile
 
 unit: install
@@ -64,4 +78,4 @@ lock: install
 	  -o $(RUNTIME_LOCK)
 
 clean:
-	rm -rf $(VENV) var clients test-output
+	rm -rf $(VENV) var clients test-output .venv-tools

@@ -22,7 +22,8 @@ from tco.domain.quote import QuoteOption, QuoteRequest, QuoteResponse, TargetQuo
 from tco.domain.quote_full import wire
 from tco.domain.quote_summary import QuoteSummaryResponse
 from tco.store.base import StoreError
-from tco.tabular import Row, compare_rows, quote_rows, rows_to_csv
+from tco.tabular import SIGNIFICANT_DIGITS, Row, compare_rows, quote_rows, rows_to_csv
+from tco.tabular import format_sig as sig
 
 
 def encode_json(value: object) -> bytes:
@@ -62,6 +63,9 @@ def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None
     a = answer.assumptions
     print(f"{a.model} {a.isl}/{a.osl}  benchmarks as of {a.benchmark_as_of} (dataset {a.dataset_version})  "
           f"pricing {a.pricing_table} v{a.pricing_version}  basis {a.token_basis}  utilization {a.utilization:g}  {a.interpolation}")  # fmt: skip
+    print(
+        f"  numbers rounded to {SIGNIFICANT_DIGITS} significant digits (--format json: full precision)"
+    )
     f = a.freshness
     if f is not None:
         print(f"  newest benchmark for this workload {f.workload_latest_date}; last sync "
@@ -87,10 +91,10 @@ def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None
         for o in options:
             op = o.operating_point
             print(
-                f"    #{o.rank} {o.hardware:<7} ${o.usd_per_million_tokens:8.4f}/M  x{o.ratio_to_cheapest:5.2f}  {o.recipe.label}"
+                f"    #{o.rank} {o.hardware:<7} ${sig(o.usd_per_million_tokens):>8}/M  x{sig(o.ratio_to_cheapest):<5}  {o.recipe.label}"
             )
-            print(f"        {op.method} at {op.interactivity:.1f} tok/s/user, {op.tput_per_gpu:.0f} tok/s/GPU, conc {op.conc:.0f}; "
-                  f"{o.offer.provider} {o.offer.kind} ${o.offer.usd_per_gpu_hour:g}/GPU-h{_status(o.offer.status)} ({o.offer.source_date or 'undated'}); "
+            print(f"        {op.method} at {sig(op.interactivity)} tok/s/user, {sig(op.tput_per_gpu)} tok/s/GPU, conc {sig(op.conc)}; "
+                  f"{o.offer.provider} {o.offer.kind} ${sig(o.offer.usd_per_gpu_hour)}/GPU-h{_status(o.offer.status)} ({o.offer.source_date or 'undated'}); "
                   f"measured {', '.join(sorted({k.date.isoformat() for k in op.knots}))}")  # fmt: skip
             for w in o.evidence.warnings if o.evidence else ():
                 print(f"        stale ({w.kind}): {w.message}")
@@ -105,10 +109,10 @@ def _print_quote(answer: QuoteResponse | QuoteSummaryResponse, fmt: str) -> None
         low = tq.cheapest_for_demand
         if low is not None and low.capacity is not None:
             print(f"    lowest monthly bill for this demand: {low.hardware} {low.recipe.label}, "
-                  f"{low.capacity.gpus} GPUs, ${low.capacity.usd_per_month:,.0f}/month "
-                  f"({low.offer.provider} {low.offer.kind} ${low.offer.usd_per_gpu_hour:g}/GPU-h)")  # fmt: skip
+                  f"{low.capacity.gpus} GPUs, ${sig(low.capacity.usd_per_month)}/month "
+                  f"({low.offer.provider} {low.offer.kind} ${sig(low.offer.usd_per_gpu_hour)}/GPU-h)")  # fmt: skip
         if tq.unreachable_total:
-            best = ", ".join(f"{u.hardware} {u.max_interactivity:.1f}" for u in tq.unreachable[:5])
+            best = ", ".join(f"{u.hardware} {sig(u.max_interactivity)}" for u in tq.unreachable[:5])
             print(f"    {tq.unreachable_total} recipe(s) cannot reach it (max tok/s/user: {best})")
         if tq.excluded_total:
             print(
@@ -126,31 +130,32 @@ def _print_procurement(o: QuoteOption, api_price_id: str) -> None:
     """Capacity, owned-TCO breakdown and API comparison lines of one option (when asked for)."""
     t = o.offer.owned_tco
     if t is not None:
-        print(f"        owned TCO ${t.total_usd_per_gpu_hour:.4f}/GPU-h = capital {t.capital_usd_per_gpu_hour:.4f} + power "
-              f"{t.power_usd_per_gpu_hour:.4f} + colocation {t.colocation_usd_per_gpu_hour:.4f} + opex {t.opex_usd_per_gpu_hour:.4f}")  # fmt: skip
+        print(f"        owned TCO ${sig(t.total_usd_per_gpu_hour)}/GPU-h = capital {sig(t.capital_usd_per_gpu_hour)} + power "
+              f"{sig(t.power_usd_per_gpu_hour)} + colocation {sig(t.colocation_usd_per_gpu_hour)} + opex {sig(t.opex_usd_per_gpu_hour)}")  # fmt: skip
     c = o.capacity
     if c is not None:
         where = [
             f"{c.nodes} nodes" if c.nodes is not None else "",
             f"{c.racks} rack(s)" if c.racks is not None else "",
         ]
-        power = f"; {c.all_in_kw:,.1f} kW IT load" if c.all_in_kw is not None else ""
+        power = f"; {sig(c.all_in_kw)} kW IT load" if c.all_in_kw is not None else ""
         print(f"        capacity: {c.replicas} x {c.gpus_per_replica}-GPU replica = {c.gpus} GPUs"
-              f"{''.join(', ' + w for w in where if w)}; {c.load_factor:.0%} loaded; "
-              f"${c.usd_per_month:,.0f}/month ({c.gpu_hours_per_month:,.0f} GPU-h){power}")  # fmt: skip
+              f"{''.join(', ' + w for w in where if w)}; {sig(c.load_factor * 100)}% loaded; "
+              f"${sig(c.usd_per_month)}/month ({sig(c.gpu_hours_per_month)} GPU-h){power}")  # fmt: skip
     elif o.capacity_unavailable is not None:
         print(f"        capacity: not computed: {o.capacity_unavailable}")
     api = o.api_comparison
     if api is not None:
         if api.break_even_utilization is None:
             print(
-                f"        vs API {api_price_id}: ${api.api_usd_per_1k_requests:.4f}/1k requests; {api.unavailable_reason}"
+                f"        vs API {api_price_id}: ${sig(api.api_usd_per_1k_requests)}/1k requests; {api.unavailable_reason}"
             )
             return
-        monthly = (f"; API ${api.api_usd_per_month:,.0f}/month, saving ${api.saving_usd_per_month:,.0f}/month"
+        monthly = (f"; API ${sig(api.api_usd_per_month)}/month, saving ${sig(api.saving_usd_per_month)}/month"
                    if api.api_usd_per_month is not None and api.saving_usd_per_month is not None else "")  # fmt: skip
-        print(f"        vs API {api_price_id}: ${api.api_usd_per_1k_requests:.4f} vs ${api.self_hosted_usd_per_1k_requests:.4f} "
-              f"per 1k requests; break-even utilization {api.break_even_utilization:.1%}{monthly}")  # fmt: skip
+        self_hosted = api.self_hosted_usd_per_1k_requests
+        print(f"        vs API {api_price_id}: ${sig(api.api_usd_per_1k_requests)} vs ${'-' if self_hosted is None else sig(self_hosted)} "
+              f"per 1k requests; break-even utilization {sig(api.break_even_utilization * 100)}%{monthly}")  # fmt: skip
 
 
 def _print_compare(answer: CompareResponse, fmt: str) -> None:

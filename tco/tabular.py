@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
@@ -10,6 +11,41 @@ from tco.domain.quote import QuoteOption, QuoteResponse, TargetQuote
 from tco.domain.quote_summary import QuoteSummaryResponse
 
 Row = dict[str, object]
+
+# Quote answers as CSV and CLI tables are for people: every float is rounded to this many
+# significant digits and each row says so (the ``rounding`` column; JSON keeps full precision).
+# Significant digits, not decimals: $/M tokens run from 0.05 to 50 and monthly bills to 10^7.
+SIGNIFICANT_DIGITS = 4
+ROUNDING_NOTE = (
+    f"floats rounded to {SIGNIFICANT_DIGITS} significant digits; JSON has full precision"
+)
+
+
+def round_sig(value: float, digits: int = SIGNIFICANT_DIGITS) -> float:
+    """``value`` to ``digits`` significant digits (0, inf and NaN unchanged), via the decimal
+    text so 1.8600000000000003 becomes 1.86, not a binary neighbour of it."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{digits}g}")
+
+
+def format_sig(value: float, digits: int = SIGNIFICANT_DIGITS) -> str:
+    """``value`` rounded to ``digits`` significant digits as people write it: thousands
+    separators, no exponent, the digits shown (1.86 -> "1.860", 123456.7 -> "123,500")."""
+    if not math.isfinite(value):
+        return str(value)
+    r = round_sig(value, digits)
+    if r == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(r))))
+    return f"{r:,.{decimals}f}"
+
+
+def rounded(row: Row) -> Row:
+    """``row`` with its floats rounded (ints, texts and dates as they are) and ROUNDING_NOTE."""
+    out: Row = {k: round_sig(v) if isinstance(v, float) else v for k, v in row.items()}
+    out["rounding"] = ROUNDING_NOTE
+    return out
 
 
 # OWASP "CSV Injection": a spreadsheet runs a text cell that starts with one of these as a
@@ -111,7 +147,8 @@ def _procurement_columns(o: QuoteOption) -> Row:
 
 
 def quote_rows(answer: QuoteResponse | QuoteSummaryResponse) -> list[Row]:
-    """One row per listed option (view=summary: per target its cheapest option)."""
+    """One row per listed option (view=summary: per target its cheapest option), rounded for
+    people (``rounded``)."""
     a = answer.assumptions
     context = {
         "model": a.model, "isl": a.isl, "osl": a.osl, "benchmark_as_of": a.benchmark_as_of,
@@ -119,7 +156,7 @@ def quote_rows(answer: QuoteResponse | QuoteSummaryResponse) -> list[Row]:
         "pricing_version": a.pricing_version, "token_basis": a.token_basis, "utilization": a.utilization,
     }  # fmt: skip
     return [
-        {**option_row(tq.target_interactivity, o), **_evidence_columns(o), **context}
+        rounded({**option_row(tq.target_interactivity, o), **_evidence_columns(o), **context})
         for tq in answer.targets
         for o in (
             tq.options if isinstance(tq, TargetQuote) else [tq.cheapest] if tq.cheapest else []

@@ -23,6 +23,7 @@ from tco.api.quote_query import QuoteRequestDep, quote_request_dependency
 from tco.api.reads import CHART_REPRESENTATIONS, answer_key
 from tco.domain.history import HistoryResponse
 from tco.domain.offer_filters import OFFER_FILTER_FIELDS
+from tco.tabular import rounded
 
 # A history quotes the workload once per benchmark date (~7 ms each; ~0.2 s for the shipped
 # DeepSeek-R1 workloads): encoded answers are kept like GET quotes' (reads.answer_key: the
@@ -80,7 +81,9 @@ async def get_history(
 
         def make() -> Representation:
             answer = service.history(quote_request, table)
-            return represent(request, answer, lambda: history_rows(answer), csv=csv)
+            # rounded for people, like a quote's rows (tco.tabular.rounded)
+            rows = lambda: [rounded(r) for r in history_rows(answer)]  # noqa: E731
+            return represent(request, answer, rows, csv=csv)
 
         # a first answer quotes once per benchmark date: off the event loop
         rep = await anyio.to_thread.run_sync(make)

@@ -56,7 +56,7 @@ from tco.domain.pricing import PricingTable
 from tco.domain.quote import QuoteRequest
 from tco.domain.quote_full import FullQuoteResponse, wire
 from tco.domain.quote_summary import QuoteSummaryResponse
-from tco.tabular import compare_rows, quote_rows
+from tco.tabular import compare_rows, quote_rows, rounded
 
 # Encoded GET /v1/quotes answers: 256 entries, and 32 MB (a 3-target answer with every
 # alternative listed is ~100 KB; a widget's single-target answers are far smaller).
@@ -161,10 +161,10 @@ def get_curves(
 
     def make() -> Representation:
         answer = service.curves(quote_request, table=table)  # its targets: the chart's grid
-        rows = lambda: [  # noqa: E731
-            {"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
+        rows = lambda: [  # noqa: E731  (rounded for people, like a quote's rows)
+            rounded({"hardware": c.hardware, "interactivity_tok_s_user": p.interactivity, "usd_per_million_tokens": p.usd_per_million_tokens,
              "tput_tok_s_gpu": p.tput_per_gpu, "method": p.method, "recipe": p.recipe_label, "offer_provider": p.offer_provider,
-             "usd_per_gpu_hour": p.usd_per_gpu_hour}
+             "usd_per_gpu_hour": p.usd_per_gpu_hour})
             for c in answer.curves for p in c.points
         ]  # fmt: skip
         return represent(request, answer, rows, csv=csv)

@@ -12,11 +12,13 @@ from tco.api.history import HISTORY_HANDLERS
 from tco.api.pricing import PRICING_READ_HANDLERS, PRICING_WRITE_HANDLERS
 from tco.api.procurement import PROCUREMENT_HANDLERS
 from tco.api.reads import READ_HANDLERS
+from tco.api.report import REPORT_HANDLERS
 from tco.api.runs import RUN_HANDLERS
 from tco.api.widget import WIDGET_HANDLERS
 
 ROUTE_HANDLERS: list[Any] = [
     *READ_HANDLERS,
+    *REPORT_HANDLERS,
     *CATALOG_EDIT_HANDLERS,
     *PRICING_READ_HANDLERS,
     *RUN_HANDLERS,

@@ -107,12 +107,23 @@ def widget_embed(
     pricing: Text = None,
     demand_kind: Text = None,
     demand_value: Text = None,
+    offer_kinds: Text = None,
+    providers: Text = None,
+    regions: Text = None,
+    max_price_age_days: Text = None,
+    exclude_placeholder_prices: Text = None,
+    min_commitment_months: Text = None,
+    max_commitment_months: Text = None,
 ) -> Response[str]:
     """The element's attributes come from the query; the widget itself validates them against
     the API and shows any problem in words."""
     values = {
         "model": model, "isl": isl, "osl": osl, "target": target, "pricing": pricing,
         "demand-kind": demand_kind, "demand-value": demand_value,
+        # offer filters, as GET /v1/quotes takes them
+        "offer-kinds": offer_kinds, "providers": providers, "regions": regions,
+        "max-price-age-days": max_price_age_days, "exclude-placeholder-prices": exclude_placeholder_prices,
+        "min-commitment-months": min_commitment_months, "max-commitment-months": max_commitment_months,
     }  # fmt: skip
     attributes = " ".join(
         f'{name}="{html.escape(value, quote=True)}"'

@@ -4,6 +4,7 @@
 import { h } from "/widget.js";
 import { getJson, postJson } from "./api.js";
 import { chart, colourOf } from "./chart.js";
+import { exclusionNote } from "./offers.js";
 import { list, quoteParams, workloadParts } from "./state.js";
 import { dataTable, gpuHour, hw, num, ratio, usd } from "./table.js";
 
@@ -24,6 +25,7 @@ export async function historyView(state) {
   })));
   return [
     h("h2", {}, `Cheapest $/M ${answer.token_basis} tokens at ${answer.target_interactivity} tok/s/user, by benchmark date`),
+    exclusionNote(answer),
     h("p", { class: "muted" }, `What a quote as of each benchmark date answered, per hardware; priced throughout with ${answer.pricing_table} v${answer.pricing_version}, so a line moves only with the benchmarks. The first target of the controls is used.`),
     chart({ name: "history", title: `$/M tokens at ${answer.target_interactivity} tok/s/user over benchmark dates, per hardware (log $)`, series,
       x: { label: "benchmark date", time: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),

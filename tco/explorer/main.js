@@ -3,12 +3,14 @@
 import { h } from "/widget.js";
 import { getJson } from "./api.js";
 import { compareView, historyView } from "./history.js";
+import { OFFER_KINDS } from "./offers.js";
 import { pricingView } from "./pricing.js";
 import { DEFAULTS, list, readState, writeState } from "./state.js";
 import { cheapestView, costView, frontiersView } from "./views.js";
 
 const VIEWS = { frontiers: frontiersView, cost: costView, cheapest: cheapestView, history: historyView, compare: compareView, pricing: pricingView };
-const FIELDS = ["model", "workload", "pricing", "pricing_version", "token_basis", "utilization", "interpolation", "pooling", "targets", "as_of", "demand_kind", "demand_value"];
+const OFFER_FIELDS = ["providers", "regions", "max_price_age_days", "min_commitment_months", "max_commitment_months"];
+const FIELDS = ["model", "workload", "pricing", "pricing_version", "token_basis", "utilization", "interpolation", "pooling", "targets", "as_of", "demand_kind", "demand_value", ...OFFER_FIELDS];
 const $ = (id) => document.getElementById(id);
 const field = (name) => document.querySelector(`#controls [name="${name}"]`);
 
@@ -43,16 +45,19 @@ async function syncControls() {
   options($("f-model"), catalog.models.map((m) => [m.key, `${m.key} (${m.points} points)`]), state.model);
   options($("f-workload"), model.workloads.map((w) => [w, w]), state.workload);
   options($("f-pricing"), catalog.tables.map((t) => [t.name, `${t.name} (v${t.version})`]), state.pricing);
-  for (const name of ["token_basis", "utilization", "interpolation", "pooling", "targets", "as_of", "demand_kind", "demand_value"]) field(name).value = state[name];
+  for (const name of ["token_basis", "utilization", "interpolation", "pooling", "targets", "as_of", "demand_kind", "demand_value", ...OFFER_FIELDS]) field(name).value = state[name];
+  field("exclude_placeholder_prices").checked = state.exclude_placeholder_prices === "true";
   checks($("f-hardware"), model.hardware, list(state.hardware), "hardware");
   checks($("f-frameworks"), catalog.frameworks, list(state.frameworks), "frameworks");
+  checks($("f-offer-kinds"), OFFER_KINDS, list(state.offer_kinds), "offer_kinds");
   await fillPricingVersions();
 }
 
 function readControls() {
   const next = { ...state };
   for (const name of FIELDS) next[name] = field(name).value.trim();
-  for (const name of ["hardware", "frameworks"]) next[name] = [...document.querySelectorAll(`[data-check="${name}"]:checked`)].map((b) => b.value).join(",");
+  for (const name of ["hardware", "frameworks", "offer_kinds"]) next[name] = [...document.querySelectorAll(`[data-check="${name}"]:checked`)].map((b) => b.value).join(",");
+  next.exclude_placeholder_prices = field("exclude_placeholder_prices").checked ? "true" : "";
   return next;
 }
 

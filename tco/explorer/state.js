@@ -1,3 +1,5 @@
+import { offerParams } from "./offers.js";
+
 // The view's state lives in the address bar: every choice is a query parameter, so a view is a
 // permalink. Defaults are left out of the URL.
 
@@ -5,6 +7,9 @@ export const DEFAULTS = {
   view: "frontiers", model: "", workload: "", pricing: "", pricing_version: "", token_basis: "total",
   utilization: "100", interpolation: "linear", pooling: "recipe", targets: "20,50,100", as_of: "",
   demand_kind: "", demand_value: "", hardware: "", frameworks: "",
+  // offer filters (offers.js): which prices the cost views may rank
+  offer_kinds: "", providers: "", regions: "", max_price_age_days: "", exclude_placeholder_prices: "",
+  min_commitment_months: "", max_commitment_months: "",
   // compare: "recipe_id@date" each, throughput levels, extrapolation
   base: "", cand: "", at_tput: "", extrapolate: "",
   // pricing view
@@ -44,6 +49,6 @@ export function quoteParams(state) {
     model: state.model, isl, osl, pricing: state.pricing, pricing_version: state.pricing_version,
     token_basis: state.token_basis, utilization: String(Number(state.utilization || 100) / 100),
     interpolation: state.interpolation, as_of: state.as_of, hardware: state.hardware,
-    frameworks: state.frameworks,
+    frameworks: state.frameworks, ...offerParams(state),
   };
 }

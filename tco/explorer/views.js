@@ -3,6 +3,7 @@
 import { expandQuote, h } from "/widget.js";
 import { getJson } from "./api.js";
 import { chart, colourOf, dashOf } from "./chart.js";
+import { exclusionNote } from "./offers.js";
 import { list, quoteParams, workloadParts } from "./state.js";
 import { dataTable, gpuHour, hw, num, ratio, usd, usdWhole } from "./table.js";
 
@@ -85,6 +86,7 @@ export async function costView(state) {
   })));
   return [
     h("h2", {}, `$ per million ${answer.token_basis} tokens against interactivity, per hardware`),
+    exclusionNote(answer),
     h("p", { class: "muted" }, `Best recipe and offer at each point. Pricing ${answer.pricing_table} v${answer.pricing_version}, utilization ${Math.round(answer.utilization * 100)}%, ${answer.interpolation} interpolation; benchmarks as of ${answer.benchmark_as_of ?? "–"}.${target ? ` Dashed line: target ${target} tok/s/user.` : ""}`),
     chart({ name: "cost", title: `$/M ${answer.token_basis} tokens against tok/s/user per hardware (log scales)`, series, marker: target,
       x: { label: "interactivity, tok/s/user", log: true }, y: { label: "$ per million tokens", log: true, tick: (v) => `$${Number(v.toPrecision(2))}` } }),
@@ -133,6 +135,7 @@ export async function cheapestView(state) {
   return [
     h("h2", {}, `Cheapest option per target: ${a.model} ${a.isl}/${a.osl}`),
     h("p", { class: "muted" }, `Ranked (recipe, offer) options per target, cheapest first. Pricing ${a.pricing_table} v${a.pricing_version}, ${a.token_basis} tokens, utilization ${Math.round(a.utilization * 100)}%, ${a.interpolation}; benchmarks as of ${a.benchmark_as_of ?? "–"}, dataset ${a.dataset_version}${a.demand ? `; demand ${num(a.demand.value)} ${a.demand.kind.replace(/_/g, " ")}` : ""}.`),
+    exclusionNote(answer),
     ...(unreachable.length ? [h("p", { class: "problem" }, `No priced option reaches ${unreachable.join(", ")} tok/s/user.`)] : []),
     ...(bills.length ? [h("h3", {}, "Lowest monthly bill for this demand"), h("ul", {}, ...bills)] : []),
     dataTable({ name: "cheapest", caption: "Cheapest and ranked alternatives per target", rows, columns,

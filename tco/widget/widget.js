@@ -27,6 +27,21 @@ const DEMAND_WORDS = {
   requests_per_s: "requests per second", concurrent_users: "concurrent users",
 };
 
+// Offer filter attributes -> the query parameters GET /v1/quotes and /v1/curves take (a
+// buyer's policy: which prices may be ranked). exclude-placeholder-prices is a boolean
+// attribute: present (and not "false") means true.
+const OFFER_ATTRIBUTES = {
+  "offer-kinds": "offer_kinds", providers: "providers", regions: "regions",
+  "max-price-age-days": "max_price_age_days", "exclude-placeholder-prices": "exclude_placeholder_prices",
+  "min-commitment-months": "min_commitment_months", "max-commitment-months": "max_commitment_months",
+};
+// tco.domain.offer_filters.EXCLUSION_REASONS, in words
+const EXCLUSION_WORDS = {
+  offer_kind: "kind not allowed", provider: "provider not allowed", region: "region not allowed",
+  placeholder_price: "placeholder price", price_undated: "price undated", price_age: "price too old",
+  commitment_unknown: "commitment term unknown", commitment_term: "commitment term outside the range",
+};
+
 const KIND_WORDS = {
   on_demand: "on-demand", reserved_1y: "1-year reserved", reserved_3y: "3-year reserved",
   spot: "spot", owned: "owned (TCO)", override: "price override",
@@ -176,7 +191,7 @@ async function getJson(url, signal) {
 }
 
 class TcoCostWidget extends HTMLElement {
-  static observedAttributes = ["model", "isl", "osl", "target", "pricing", "api-base", "demand-kind", "demand-value"];
+  static observedAttributes = ["model", "isl", "osl", "target", "pricing", "api-base", "demand-kind", "demand-value", ...Object.keys(OFFER_ATTRIBUTES)];
 
   #ui;
   #abort = null;
@@ -242,6 +257,13 @@ class TcoCostWidget extends HTMLElement {
     for (const name of ["model", "isl", "osl", "pricing"]) {
       const value = this.getAttribute(name);
       if (value) params[name] = value;
+    }
+    // Offer filters narrow both the quote and the curves (the chart prices the same offers).
+    for (const [attribute, name] of Object.entries(OFFER_ATTRIBUTES)) {
+      const value = this.getAttribute(attribute);
+      if (attribute === "exclude-placeholder-prices") {
+        if (value !== null && value !== "false") params[name] = "true";
+      } else if (value) params[name] = value;
     }
     // A demand (both attributes) prices the capacity it takes: quotes only, curves ignore it.
     const demand = {};
@@ -427,6 +449,8 @@ class TcoCostWidget extends HTMLElement {
       parts.push(h("div", { class: "notice" }, h("strong", {}, `Nothing reaches ${speed(t)} tok/s/user`), h("p", {}, why)));
       this.#ui.status.textContent = `No priced option reaches ${speed(t)} tok/s/user. ${why}`;
     }
+    const excluded = excludedOffers(response);
+    if (excluded.filtered) parts.push(exclusionLine(excluded));
     this.#ui.body.replaceChildren(...parts);
     this.#ui.footer.replaceChildren(
       `Pricing ${a.pricing_table} v${a.pricing_version}, dataset ${a.dataset_version}, ${a.interpolation} interpolation, utilization ${Math.round(a.utilization * 100)}%. `,
@@ -539,6 +563,21 @@ class TcoCostWidget extends HTMLElement {
     if (winner) svg.append(s("circle", { class: "dot", cx: x(t), cy: y(winner.usd_per_million_tokens), r: 5 }));
     fig.replaceChildren(svg, legend);
   }
+}
+
+// What the offer filters of a quote left out: {filtered, total, reasons: [[reason, count]]}.
+// The one place the widget reads the answer's offer_filters and excluded_offers.
+function excludedOffers(response) {
+  const a = response.assumptions;
+  const reasons = Object.entries(a.excluded_offers ?? {});
+  return { filtered: a.offer_filters != null, total: reasons.reduce((n, [, c]) => n + c, 0), reasons };
+}
+
+function exclusionLine({ total, reasons }) {
+  const why = reasons.map(([r, n]) => `${n} ${EXCLUSION_WORDS[r] ?? r.replace(/_/g, " ")}`).join(", ");
+  return h("p", { class: "note excluded", "data-excluded-total": String(total) },
+    total ? `Offer filters left out ${total} offer${total === 1 ? "" : "s"} of the pricing table: ${why}.`
+      : "Offer filters applied: no offer of the pricing table left out.");
 }
 
 // Axis ticks on a log scale: 1-2-5 per decade, thinned to 1s when the range is wide and

@@ -1,11 +1,16 @@
 """Importers against what the current tool versions write.
 
 Always: the GuideLLM 0.8.1 report and the AIPerf 0.13.0 profile export in tests/fixtures/tools/
-that the real tools wrote against tests/tools/mock_openai.py (the commands below). Opt-in
-(``TCO_REAL_TOOLS=1``): the tools run here again, each from its own scratch venv
-(.venv-tools/<tool>, installed with --require-hashes from requirements/tools-<tool>.lock:
-guidellm pins click<8.5 and aiperf ruamel-yaml<0.19, where the dev lock has click 8.5.1 and
-ruamel-yaml 0.19.1; the guidellm venv is ~6 GB with torch, hence opt-in). Offline: the
+that the real tools wrote against tests/tools/mock_openai.py (the commands below), and AIPerf
+run here again against that mock, its export imported through POST /v1/runs. Opt-in
+(``TCO_REAL_TOOLS=1``): GuideLLM run here again too.
+
+Each tool runs from its own scratch venv (.venv-tools/<tool>, installed with --require-hashes
+from requirements/tools-<tool>.lock, rebuilt only when the lock changes): guidellm pins click<8.5
+and aiperf ruamel-yaml<0.19, where the dev lock has click 8.5.1 and ruamel-yaml 0.19.1. `make
+test` builds the AIPerf one before the suite starts (1.2 GB, no torch; ~80 s from PyPI here);
+run alone, the fixture builds it. GuideLLM stays opt-in: torch is a hard dependency of
+guidellm 0.8.1 itself (and of transformers' `kernels`), so its venv is ~6 GB. Offline: the
 tokenizer is a word-level one built locally (no hub), the server is the local mock on
 127.0.0.1; aiperf gets the tokenizer's absolute path (its HF_HUB_OFFLINE mode looks local
 paths up in the hub cache and fails).
@@ -13,6 +18,7 @@ paths up in the hub cache and fails).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import socket
@@ -23,8 +29,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
+from tco.api.app import create_app
+from tco.app.live import service_from_store
 from tco.ingest import Recipe, detect_format, parse
+from tco.store import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "tests" / "fixtures" / "tools" / "guidellm_0.8.1_mock_concurrent2_benchmarks.json"
@@ -106,27 +116,32 @@ def _free_port() -> int:
 
 
 def tool_venv(tool: str) -> Path:
-    """The bin/ of a scratch venv with ``tool`` from its hash lock (built once per lock)."""
-    if os.environ.get("TCO_REAL_TOOLS") != "1":
-        pytest.skip(f"TCO_REAL_TOOLS=1 runs the real {tool} (a scratch venv of GBs)")
+    """The bin/ of a scratch venv with ``tool`` from its hash lock (built once per lock; the
+    Makefile's .venv-tools/aiperf/.lock-installed rule builds the same one)."""
     given = os.environ.get(f"TCO_{tool.upper()}_BIN")  # a venv built from the same lock
     if given:
         return Path(given)
     lock = ROOT / "requirements" / f"tools-{tool}.lock"
     venv = ROOT / ".venv-tools" / tool
     stamp = venv / ".lock-installed"
-    if not stamp.exists() or stamp.read_text() != lock.read_text():
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-        subprocess.run(
-            [str(venv / "bin" / "pip"), "install", "-q", "--require-hashes", "-r", str(lock)],
-            check=True,
-        )
-        stamp.write_text(lock.read_text())
+    venv.parent.mkdir(exist_ok=True)
+    # Two sessions on one checkout (a second pytest, make test) build it once, not over each other.
+    with (venv.parent / f".{tool}.build-lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not stamp.exists() or stamp.read_text() != lock.read_text():
+            subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+            subprocess.run(
+                [str(venv / "bin" / "pip"), "install", "-q", "--require-hashes", "-r", str(lock)],
+                check=True,
+            )
+            stamp.write_text(lock.read_text())
     return venv / "bin"
 
 
 @pytest.fixture(scope="session")
 def guidellm_bin() -> Path:
+    if os.environ.get("TCO_REAL_TOOLS") != "1":
+        pytest.skip("TCO_REAL_TOOLS=1 runs the real guidellm (a scratch venv of ~6 GB, torch)")
     return tool_venv("guidellm")
 
 
@@ -174,4 +189,28 @@ def test_aiperf_run_now_is_imported(aiperf_bin: Path, mock_server: int, tmp_path
         aiperf_command(aiperf_bin, mock_server, tokenizer, artifacts),
         check=True, timeout=300, capture_output=True,
     )  # fmt: skip
-    check_aiperf((artifacts / "profile_export_aiperf.json").read_bytes())
+    export = (artifacts / "profile_export_aiperf.json").read_bytes()
+    check_aiperf(export)
+    # What it wrote, through the API an editor uploads with: stored as one point of the recipe.
+    doc = json.loads(export)
+    service = service_from_store(":memory:")
+    key = service.tables.create_key("aiperf-e2e", Role.EDITOR, actor="tests")  # type: ignore[attr-defined]
+    recipe = {f: getattr(RECIPE, f) for f in ("model", "hardware", "gpus", "tp", "framework",
+              "precision", "spec_method", "isl", "osl")}  # fmt: skip
+    with TestClient(create_app(service, service.tables)) as client:  # type: ignore[arg-type]
+        upload = client.post(
+            "/v1/runs", content=export, params=recipe,
+            headers={"X-API-Key": key, "content-type": "application/json"},
+        )  # fmt: skip
+        assert upload.status_code == 201, upload.text
+        assert upload.json()["format"] == "aiperf" and upload.json()["rows_added"] == 1
+        points = client.get("/v1/points", params={"model": "llama-3.3-70b", "isl": 32, "osl": 16})
+    [point] = points.json()["points"]
+    assert point["model_raw"] == "mock-model" and point["conc"] == 2
+    assert point["tput_per_gpu"] == doc["total_token_throughput"]["avg"] / 8
+    assert point["tpot_s"] == doc["inter_token_latency"]["p50"] / 1000
+    assert point["interactivity"] == pytest.approx(1000 / doc["inter_token_latency"]["p50"])
+    assert point["ttft_p90_s"] == doc["time_to_first_token"]["p90"] / 1000
+    # the mock's pacing, measured by the real tool: 16 tokens, ~5 ms apart, after ~20 ms
+    assert doc["request_count"]["avg"] == 8
+    assert 0.004 < point["tpot_s"] < 0.05 and 0.015 < point["ttft_s"] < 0.5
