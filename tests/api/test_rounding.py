@@ -13,6 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from tco.cli import main as cli_main
+from tco.domain.quote_full import expanded
 from tco.tabular import ROUNDING_NOTE, format_sig, round_sig
 
 Client = TestClient[Any]
@@ -35,7 +36,7 @@ def test_round_sig_and_format_sig() -> None:
 
 
 def test_quote_csv_rounds_to_4_significant_digits_and_says_so(client: Client) -> None:
-    full = client.get(QUOTE_URL).json()
+    full = expanded(client.get(QUOTE_URL).json())
     text = client.get(QUOTE_URL, headers={"Accept": "text/csv"}).text
     rows = list(csv.DictReader(io.StringIO(text)))
     options = [o for t in full["targets"] for o in t["options"]]
@@ -72,9 +73,9 @@ def test_cli_table_rounds_and_states_it(client: Client, capsys: Any) -> None:
                      "--target", "20", "--hardware", "mi355x"]) == 0  # fmt: skip
     table = capsys.readouterr().out
     assert "numbers rounded to 4 significant digits (--format json: full precision)" in table
-    answer = client.get(
-        "/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=20&hardware=mi355x"
-    ).json()
+    answer = expanded(
+        client.get("/v1/quotes?model=kimi-k2.5&isl=8192&osl=1024&targets=20&hardware=mi355x").json()
+    )
     for option in answer["targets"][0]["options"]:
         assert f"${format_sig(option['usd_per_million_tokens']):>8}/M" in table
         assert f"{format_sig(option['operating_point']['tput_per_gpu'])} tok/s/GPU" in table

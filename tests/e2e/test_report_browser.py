@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page
 
+from tco.domain.quote_full import expanded
 from tests.e2e.explorer_support import Server, tco_server
 from tests.e2e.harness import OUTPUT, screenshot
 
@@ -46,7 +47,7 @@ def same_number(exact: float, text: str) -> None:
 
 
 def test_report_renders_prints_and_shows_the_json_numbers(page: Page, server: Server) -> None:
-    answer: dict[str, Any] = server.get("/v1/quotes", **QUERY)
+    answer: dict[str, Any] = expanded(server.get("/v1/quotes", **QUERY))
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     response = page.goto(f"{server.origin}/v1/quotes/report?{QUERY_STRING}")
