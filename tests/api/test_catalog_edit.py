@@ -132,7 +132,7 @@ def test_hardware_added_through_the_catalog_can_be_priced_and_quoted(
               "pricing": "acme-prices"}  # fmt: skip
     response = client.get("/v1/quotes", params=params)
     assert response.status_code == 200, response.text
-    answer = response.json()
+    answer = expanded(response.json())
     assert answer["assumptions"]["pricing_table"] == "acme-prices"
     best = answer["targets"][0]["cheapest"]
     assert best["hardware"] == "acme-x4"

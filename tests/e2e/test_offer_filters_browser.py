@@ -16,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Request
 
+from tco.domain.quote_full import expanded
 from tests.e2e.explorer_support import Server, open_view, tco_server, wait_ready
 from tests.e2e.harness import HostServer, screenshot
 
@@ -46,12 +47,14 @@ def excluded_total(answer: dict[str, Any]) -> int:
 def test_widget_takes_the_offer_filters_and_shows_what_they_excluded(
     page: Page, server: Server, host: HostServer
 ) -> None:
-    answer = server.get("/v1/quotes", **WORKLOAD, targets="50", **FILTERS)
+    answer = expanded(server.get("/v1/quotes", **WORKLOAD, targets="50", **FILTERS))
     reasons = answer["assumptions"]["excluded_offers"]
     assert set(reasons) >= {"offer_kind", "price_undated"} and excluded_total(answer) > 10
     cheapest = answer["targets"][0]["cheapest"]
     assert cheapest["offer"]["kind"] in ("on_demand", "reserved_1y")
-    unfiltered = server.get("/v1/quotes", **WORKLOAD, targets="50", pricing=FILTERS["pricing"])
+    unfiltered = expanded(
+        server.get("/v1/quotes", **WORKLOAD, targets="50", pricing=FILTERS["pricing"])
+    )
     assert unfiltered["targets"][0]["cheapest"]["offer"]["kind"] not in ("on_demand", "reserved_1y")
 
     requests: list[Request] = []
@@ -111,7 +114,7 @@ def test_explorer_filters_reach_every_cost_view_and_the_permalink(
     params = {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
     assert {k: params.get(k) for k in FILTERS} == FILTERS  # the view is a permalink
 
-    answer = server.get("/v1/quotes", **WORKLOAD, targets="20,50", top=5, **FILTERS)
+    answer = expanded(server.get("/v1/quotes", **WORKLOAD, targets="20,50", top=5, **FILTERS))
     rows = page.locator("table[data-table=cheapest] tr[data-row]")
     options = [o for t in answer["targets"] for o in t["options"]]
     assert rows.count() == len(options) > 0
@@ -149,7 +152,7 @@ def test_explorer_filters_reach_every_cost_view_and_the_permalink(
 
 
 def test_embed_passes_the_offer_filters_to_its_widget(page: Page, server: Server) -> None:
-    answer = server.get("/v1/quotes", **WORKLOAD, targets="50", **FILTERS)
+    answer = expanded(server.get("/v1/quotes", **WORKLOAD, targets="50", **FILTERS))
     query = "&".join(f"{k}={v}" for k, v in {**WORKLOAD, "target": "50", **FILTERS}.items())
     page.goto(f"{server.origin}/embed?{query}")
     page.wait_for_function(WIDGET_READY.replace("#w", "tco-cost-widget"))
