@@ -48,13 +48,13 @@ lint: install
 	$(BIN)/ruff format --check tco tests
 	$(BIN)/mypy
 
-# The whole suite: unit, API, contract (schemathesis), generated clients on a live socket, browser,
+# The whole suite: domain, ingest, store, app, API, contract (schemathesis), generated clients on a live socket, browser,
 # AIPerf run against a mock server (its venv installed first: the suite itself stays offline).
 test: lint tools
 	$(BIN)/pytest -n 2 --dist loadfile
 
 unit: install
-	$(BIN)/pytest tests/unit -q
+	$(BIN)/pytest tests/domain tests/ingest tests/store tests/app -q
 
 bench: install
 	$(BIN)/python -m tests.perf

@@ -1,0 +1,35 @@
+"""The pure domain: benchmark points, frontiers, prices, capacity, owned TCO and the quote
+engine. No I/O and no framework here; the store, the application layer and the HTTP layer
+call into these modules. Nothing is re-exported: import the module that holds the idea."""
+
+__all__ = [
+    "buildbuy",
+    "capacity",
+    "catalog",
+    "catalog_entries",
+    "caveats",
+    "compare",
+    "errors",
+    "freshness",
+    "frontier",
+    "fx",
+    "history",
+    "index",
+    "iso4217",
+    "keys",
+    "offer_filters",
+    "owned",
+    "points",
+    "policies",
+    "pricing",
+    "procurement",
+    "quote",
+    "quote_curves",
+    "quote_full",
+    "quote_model",
+    "quote_offers",
+    "quote_options",
+    "quote_parts",
+    "quote_rank",
+    "quote_summary",
+]

@@ -5,7 +5,7 @@ The engine's ``QuoteResponse`` nests every struct in every option that uses it, 
 option again as its hardware's cheapest (``cheapest_per_hardware``), as ``cheapest`` and as
 ``cheapest_for_demand``: a 3-target answer was ~110 KB, most of it repeats. Here a repeat is a
 reference instead, and nothing is lost: ``expanded`` rebuilds the nested answer from the
-compact one, value for value (tests/unit/test_quote_full.py checks it against the engine's).
+compact one, value for value (tests/domain/test_quote_full.py checks it against the engine's).
 
 - ``options`` per target: the top list (rank 1..top, cheapest first: ``options[0]`` is the
   cheapest), then the options listed only as a hardware's cheapest or as the cheapest for the

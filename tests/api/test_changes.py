@@ -1,5 +1,5 @@
 """The change log on the reference case: ingest the article's 2026-03-01 MI355X points, then its
-2026-03-26 points (taken from the shipped data as tests/unit/test_seed_article.py does), and
+2026-03-26 points (taken from the shipped data as tests/domain/test_seed_article.py does), and
 GET /v1/changes / tco changes say what moved."""
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def test_a_commit_from_another_process_is_seen_within_the_recheck_bound(tmp_path
         assert reader.get_table("t").version == 1
         script = (
             "from tco.store import SqliteStore\n"
-            "from tests.unit.test_store_latest_cache import OFFER\n"
+            "from tests.store.test_store_latest_cache import OFFER\n"
             f"with SqliteStore({url!r}) as s:\n"
             "    s.replace_table('t', 'second', [OFFER], expected_version=1, actor='a', request_id=None)\n"
         )

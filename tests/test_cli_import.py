@@ -13,7 +13,7 @@ from tco.app.live import service_from_store
 from tco.cli import main
 from tco.store import open_store
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 API_FILE = ROOT / "benchmarks" / "inferencex_api_dsr1_latest.json"
 AGG_FILES = sorted((ROOT / "benchmarks" / "inferencex_runner_agg").glob("agg_*.json"))
 

@@ -22,7 +22,7 @@ EXPECTED_COUNTS = {
     "semianalysis-2026-09-hyperscaler": 12,
     "semianalysis-2026-09-rental-3y": 12,
     "cloud-public-2026": 65,
-    "owned-example-hgx-h100": 1,  # priced from its owned-TCO inputs (tests/unit/test_procurement_quote.py)
+    "owned-example-hgx-h100": 1,  # priced from its owned-TCO inputs (tests/domain/test_procurement_quote.py)
 }
 
 
@@ -116,7 +116,7 @@ def test_cloud_table_keeps_stated_dates_and_excludes_duplicates(
 
 
 def test_project_data_lives_in_the_repo() -> None:
-    assert PRICING_DIR.parent == Path(__file__).resolve().parents[2]
+    assert PRICING_DIR.parent == Path(__file__).resolve().parents[1]
     assert "shared" not in PRICING_DIR.parts
 
 
