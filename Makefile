@@ -10,10 +10,11 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 STAMP := $(VENV)/.dev-stamp
 PIP_LOCKED := $(BIN)/python -m pip install -q --require-hashes --no-deps
 PIP_PROJECT := $(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
-# AIPerf for tests/tools (it runs against a local mock server in the suite): a venv of its own,
-# since its pins clash with the dev lock; rebuilt only when its lock changes (1.2 GB, no torch).
-TOOLS_AIPERF := .venv-tools/aiperf
-TOOLS_AIPERF_STAMP := $(TOOLS_AIPERF)/.lock-installed
+# AIPerf and GuideLLM for tests/tools (each runs against a local mock server in the suite): a
+# venv each, since their pins clash with the dev lock; rebuilt only when their lock changes
+# (AIPerf 1.2 GB, no torch; GuideLLM 5.9 GB, since guidellm 0.8.1 imports torch on its CLI path).
+TOOLS_AIPERF_STAMP := .venv-tools/aiperf/.lock-installed
+TOOLS_GUIDELLM_STAMP := .venv-tools/guidellm/.lock-installed
 # Bytecode caching makes every pytest start fast; this environment turns it off by default.
 unexport PYTHONDONTWRITEBYTECODE
 
@@ -36,12 +37,12 @@ install: $(STAMP)
 
 # The stamp is a copy of the lock: tests/tools/test_real_tools.py reuses a venv whose stamp
 # equals the lock, and builds it the same way when run without make.
-$(TOOLS_AIPERF_STAMP): requirements/tools-aiperf.lock
-	python3 -m venv --clear $(TOOLS_AIPERF)
-	$(TOOLS_AIPERF)/bin/python -m pip install -q --require-hashes -r requirements/tools-aiperf.lock
-	cp requirements/tools-aiperf.lock $@
+.venv-tools/%/.lock-installed: requirements/tools-%.lock
+	python3 -m venv --clear .venv-tools/$*
+	.venv-tools/$*/bin/python -m pip install -q --require-hashes -r $<
+	cp $< $@
 
-tools: $(TOOLS_AIPERF_STAMP)
+tools: $(TOOLS_AIPERF_STAMP) $(TOOLS_GUIDELLM_STAMP)
 
 lint: install
 	$(BIN)/ruff check tco tests
@@ -49,7 +50,7 @@ lint: install
 	$(BIN)/mypy
 
 # The whole suite: domain, ingest, store, app, API, contract (schemathesis), generated clients on a live socket, browser,
-# AIPerf run against a mock server (its venv installed first: the suite itself stays offline).
+# AIPerf and GuideLLM run against a mock server (their venvs installed first: the suite itself stays offline).
 test: lint tools
 	$(BIN)/pytest -n 2 --dist loadfile
 

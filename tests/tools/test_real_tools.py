@@ -1,16 +1,15 @@
 """Importers against what the current tool versions write.
 
 Always: the GuideLLM 0.8.1 report and the AIPerf 0.13.0 profile export in tests/fixtures/tools/
-that the real tools wrote against tests/tools/mock_openai.py (the commands below), and AIPerf
-run here again against that mock, its export imported through POST /v1/runs. Opt-in
-(``TCO_REAL_TOOLS=1``): GuideLLM run here again too.
+that the real tools wrote against tests/tools/mock_openai.py (the commands below), and both
+tools run here again against that mock, each output imported (AIPerf's through POST /v1/runs).
 
 Each tool runs from its own scratch venv (.venv-tools/<tool>, installed with --require-hashes
 from requirements/tools-<tool>.lock, rebuilt only when the lock changes): guidellm pins click<8.5
 and aiperf ruamel-yaml<0.19, where the dev lock has click 8.5.1 and ruamel-yaml 0.19.1. `make
-test` builds the AIPerf one before the suite starts (1.2 GB, no torch; ~80 s from PyPI here);
-run alone, the fixture builds it. GuideLLM stays opt-in: torch is a hard dependency of
-guidellm 0.8.1 itself (and of transformers' `kernels`), so its venv is ~6 GB. Offline: the
+test` builds both before the suite starts (AIPerf 1.2 GB, no torch, ~80 s from PyPI here;
+GuideLLM 5.9 GB, ~110 s: torch is a hard dependency of guidellm 0.8.1 itself and of
+transformers' `kernels`); run alone, the fixture builds them. Offline: the
 tokenizer is a word-level one built locally (no hub), the server is the local mock on
 127.0.0.1; aiperf gets the tokenizer's absolute path (its HF_HUB_OFFLINE mode looks local
 paths up in the hub cache and fails).
@@ -140,8 +139,6 @@ def tool_venv(tool: str) -> Path:
 
 @pytest.fixture(scope="session")
 def guidellm_bin() -> Path:
-    if os.environ.get("TCO_REAL_TOOLS") != "1":
-        pytest.skip("TCO_REAL_TOOLS=1 runs the real guidellm (a scratch venv of ~6 GB, torch)")
     return tool_venv("guidellm")
 
 
