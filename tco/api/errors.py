@@ -217,6 +217,10 @@ READ_PROBLEMS: dict[int, ResponseSpec] = {
     414: problem_spec("URL over the length limit"),
     431: problem_spec("Request headers over the count or size limit"),
     500: problem_spec("A bug in tco"),
+    # Every route reads the store; on PostgreSQL the server can be down or the connection lost.
+    503: problem_spec(
+        "The database cannot be reached; nothing was committed, retry after `Retry-After` seconds"
+    ),
 }
 # Operations that take a body can also meet the size limit.
 BODY_PROBLEMS: dict[int, ResponseSpec] = {

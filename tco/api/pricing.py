@@ -190,8 +190,8 @@ def _problems(*statuses: int) -> dict[int, ResponseSpec]:
         ),
         428: problem_spec("If-Match missing: writes must name the version they are based on"),
     }
-    # 414, 431 and 500 can answer any request (READ_PROBLEMS).
-    return {status: described[status] for status in (*statuses, 414, 431, 500)}
+    # 414, 431, 500 and 503 can answer any request (READ_PROBLEMS).
+    return {status: described[status] for status in (*statuses, 414, 431, 500, 503)}
 
 
 READ_RESPONSES = {**_problems(400, 401, 403, 404), **NOT_MODIFIED}

@@ -278,6 +278,10 @@ def test_a_database_gone_mid_service_is_a_503_problem_then_recovers() -> None:
                 assert gone.headers["content-type"] == "application/problem+json"
                 assert gone.headers["retry-after"] == "1"
                 assert "the database is unavailable" in gone.json()["detail"]
+                # ... and the document says so, so generated clients know the shape.
+                doc = client.get("/schema/openapi.json").json()
+                listed = doc["paths"]["/v1/pricing/tables"]["get"]["responses"]["503"]
+                assert "application/problem+json" in listed["content"]
                 cluster.start_server()
                 deadline = time.monotonic() + 10
                 while client.get("/v1/pricing/tables").status_code != 200:
