@@ -74,16 +74,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         r = self.replay
+        # Counted while the request waits, before any byte of the answer is written: once the
+        # client has read an answer it may send its next request before this thread gets to
+        # run again, and a count that ended after the write saw 3 "in flight" under load.
         with r.lock:
             r.in_flight += 1
             r.max_in_flight = max(r.max_in_flight, r.in_flight)
         try:
             if r.delay_s:
                 time.sleep(r.delay_s)
-            self._get()
         finally:
             with r.lock:
                 r.in_flight -= 1
+        self._get()
 
     def _get(self) -> None:
         parts = urlsplit(self.path)
